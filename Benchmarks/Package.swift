@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+//
+// Strata's benchmarks: a sibling package that depends on the root by path,
+// so that embedders of Strata never inherit package-benchmark.
+//
+//   swift run -c release --package-path Benchmarks codec-report     # bytes/point and throughput per dataset
+//   swift package --package-path Benchmarks benchmark                # package-benchmark suites
+import PackageDescription
+
+let package = Package(
+    name: "StrataBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Strata", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Loading the shared datasets and the reference fleet.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "StrataCodecs", package: "Strata")]
+        ),
+        .executableTarget(
+            name: "codec-report",
+            dependencies: ["BenchmarkSupport", .product(name: "StrataCodecs", package: "Strata")],
+            path: "Sources/CodecReport"
+        ),
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "StrataCodecs", package: "Strata"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CodecBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
