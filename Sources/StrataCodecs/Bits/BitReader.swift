@@ -79,4 +79,17 @@ package struct BitReader {
     package mutating func readBit() -> Bool {
         read(1) != 0
     }
+
+    /// Throws unless the stream was read to its end: not past it (truncated
+    /// input) and not short of its last byte (trailing bytes). `start` is the
+    /// stream's byte offset in the block, for the error.
+    package func expectEnd(codec: String, start: Int) throws(CodecError) {
+        guard !overran else {
+            throw CodecError(.truncated, codec: codec, offset: start &+ byteCount, "bit stream ends early")
+        }
+        guard byteCount &* 8 &- position < 8 else {
+            throw CodecError(.malformed, codec: codec, offset: start &+ (position &+ 7) / 8,
+                             "unexpected trailing bytes after the bit stream")
+        }
+    }
 }

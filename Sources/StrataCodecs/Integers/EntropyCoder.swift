@@ -183,11 +183,11 @@ package enum EntropyCoder {
                 throw CodecError(.malformed, codec: codec, offset: symbolOffset, "token \(s) out of range")
             }
             let rawLength = try reader.readCount("raw bit bytes", limit: reader.remaining)
-            let rawBytes = try reader.readBytes(rawLength)
-            var raw = BitReader(rawBytes)
+            let rawStart = reader.offset
+            var raw = BitReader(try reader.readBytes(rawLength))
             let (base, extra) = tokenBase(Int(s))
             for i in 0..<count { dst[i] = base | raw.readWide(extra) }
-            try checkRaw(raw, reader: reader)
+            try raw.expectEnd(codec: codec, start: rawStart)
             return
         }
         guard precision <= maxPrecision else {
@@ -221,6 +221,7 @@ package enum EntropyCoder {
         let streamStart = reader.offset
         let stream = try reader.readBytes(streamLength)
         let rawLength = try reader.readCount("raw bit bytes", limit: reader.remaining)
+        let rawStart = reader.offset
         let rawBytes = try reader.readBytes(rawLength)
         guard streamLength >= 4 else {
             throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS stream shorter than its state")
@@ -250,13 +251,6 @@ package enum EntropyCoder {
         guard x == stateLow, pos == streamLength else {
             throw CodecError(.malformed, codec: codec, offset: streamStart &+ pos, "rANS stream does not end in its initial state")
         }
-        try checkRaw(raw, reader: reader)
-    }
-
-    private static func checkRaw(_ raw: BitReader, reader: ByteReader) throws(CodecError) {
-        guard !raw.overran else { throw reader.error(.truncated, "raw bits run past their section") }
-        guard raw.bitCount &- raw.position < 8 else {
-            throw reader.error(.malformed, "raw bit section longer than its bits")
-        }
+        try raw.expectEnd(codec: codec, start: rawStart)
     }
 }

@@ -134,12 +134,6 @@ enum DeltaOfDelta {
             dst[i] = t
             i &+= 1
         }
-        guard !bits.overran else {
-            throw CodecError(.truncated, codec: reader.codec, offset: streamStart &+ stream.count, "bit stream ends early")
-        }
-        guard bits.bitCount &- bits.position < 8 else {
-            throw CodecError(.malformed, codec: reader.codec, offset: streamStart &+ (bits.position &+ 7) / 8,
-                             "unexpected trailing bytes after the bit stream")
-        }
+        try bits.expectEnd(codec: reader.codec, start: streamStart)
     }
 }
