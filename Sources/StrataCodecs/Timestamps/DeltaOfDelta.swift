@@ -110,22 +110,19 @@ enum DeltaOfDelta {
                 }
                 continue
             }
+            // Buckets '10', '110', '1110', '11110' without a branch: the prefix is
+            // ones + 1 bits, the payload width comes from a table packed in a word.
             let ones = (~w).trailingZeroBitCount
             let z: UInt64
-            switch ones {
-            case 1:
+            if ones == 1 {
+                // '10': jitter of a few units, the common case on regular data.
                 z = (w &>> 2) & 0x7F
                 bits.skip(9)
-            case 2:
-                z = (w &>> 3) & 0x1FF
-                bits.skip(12)
-            case 3:
-                z = (w &>> 4) & 0xFFF
-                bits.skip(16)
-            case 4:
-                z = (w &>> 5) & 0xFFFF_FFFF
-                bits.skip(37)
-            default:
+            } else if ones <= 4 {
+                let width = Int(truncatingIfNeeded: (0x20_0C_09_07_00 as UInt64) &>> UInt64(ones &* 8)) & 0xFF
+                z = (w &>> UInt64(ones &+ 1)) & ((1 &<< UInt64(width)) &- 1)
+                bits.skip(ones &+ 1 &+ width)
+            } else {
                 bits.skip(5)
                 z = bits.readWide(64)
             }

@@ -16,7 +16,7 @@
 /// assert(back == timestamps)
 /// print(used, block.count)
 /// ```
-public enum TimestampCodec: UInt8, CaseIterable, Sendable {
+public enum TimestampCodec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Gorilla's delta-of-delta with variable-length buckets, widened to 64 bits.
     case deltaOfDelta = 0x01
     /// First timestamp, then the deltas as an integer section (frame-of-reference,
@@ -26,9 +26,12 @@ public enum TimestampCodec: UInt8, CaseIterable, Sendable {
     /// are not 1 as exceptions, and the small residuals r as an integer section.
     case grid = 0x03
 
+    public var description: String { name }
+
     static let family = "timestamps"
 
-    var name: String {
+    /// The codec's name as used in errors and reports, for example `"timestamps/grid"`.
+    public var name: String {
         switch self {
         case .deltaOfDelta: "timestamps/delta-of-delta"
         case .frameOfReference: "timestamps/frame-of-reference"

@@ -105,9 +105,18 @@ enum DecimalValues {
             }
         }
         if bestSize > 2 {
+            // A mean printed to e2 decimals is within q * 10^(e - e2) / 2 of n / (q 10^e)
+            // once scaled: skip the exact check for denominators that cannot fit.
+            let tolerance = powers[e] / powers[e2]
             var q: Int64 = 2
             while q <= maxDenominator {
-                let n = roundToInt(v * (Double(q) * powers[e]))
+                let x = v * (Double(q) * powers[e])
+                let nearest = CodecMath.roundEven(x)
+                guard (x - nearest).magnitude <= Double(q) * tolerance + x.magnitude * 1e-15 else {
+                    q &+= 1
+                    continue
+                }
+                let n = roundToInt(x)
                 let r = n &- q &* m
                 if rationalValue(m: m, e: e, e2: e2, q: q, residual: r).bitPattern == v.bitPattern {
                     let candidate = Exception.rational(exponent: e2, denominator: q, residual: r)
@@ -149,7 +158,12 @@ enum DecimalValues {
         for e in 0...maxExponent {
             let s = v * powers[e]
             guard s.magnitude < scaledLimit else { return nil }
-            if (Double(roundToInt(s)) / powers[e]).bitPattern == v.bitPattern { return e }
+            // If v is the double nearest m / 10^e, then s = v * 10^e is within
+            // |m| * 2.3e-16 of m: a cheap test that skips the division for
+            // exponents that cannot fit.
+            let r = CodecMath.roundEven(s)
+            guard (s - r).magnitude <= s.magnitude * 1e-15 else { continue }
+            if (Double(Int64(r)) / powers[e]).bitPattern == v.bitPattern { return e }
         }
         return nil
     }

@@ -15,16 +15,19 @@
 /// let back = try ValueCodec.decode(block, maxCount: 1024)
 /// assert(back.map(\.bitPattern) == readings.map(\.bitPattern))
 /// ```
-public enum ValueCodec: UInt8, CaseIterable, Sendable {
+public enum ValueCodec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// Gorilla's XOR of consecutive bit patterns.
     case gorilla = 0x10
     /// Scaled decimal integers (per-block power of ten), differenced, as an
     /// integer section; values it cannot represent exactly are kept raw.
     case decimal = 0x11
 
+    public var description: String { name }
+
     static let family = "values"
 
-    var name: String {
+    /// The codec's name as used in errors and reports, for example `"timestamps/grid"`.
+    public var name: String {
         switch self {
         case .gorilla: "values/gorilla"
         case .decimal: "values/decimal"
