@@ -33,7 +33,7 @@
 //                               v = roundEven((q*m + r) / (q*10^e) * 10^e2) / 10^e2
 //     with e2 = tag >> 2 (e < e2 <= 18) and m the block's integer at that position.
 
-enum DecimalValues {
+package enum DecimalValues {
     static let maxExponent = 18
     static let powers: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
@@ -477,5 +477,32 @@ enum DecimalValues {
                 dst[index] = try readException(&exceptions, exponent: e, m: ints[index])
             }
         }
+    }
+}
+
+extension DecimalValues {
+    /// The sum of `values` rounded once from its exact value, when every value
+    /// is a decimal m / 10^e (common exponent up to 18) and the sum of the m
+    /// stays within 2^53; nil otherwise. Block statistics use it so that sums of
+    /// decimal readings are exact, whatever order a query adds them in.
+    package static func exactSum(_ values: UnsafeBufferPointer<Double>) -> Double? {
+        var e = 0
+        for v in values {
+            // A value that needs a higher exponent raises it for the block.
+            if scaled(v, exponent: e) == nil {
+                guard let ev = minimalExponent(v), ev > e else { return nil }
+                e = ev
+            }
+        }
+        var sum: Int64 = 0
+        for v in values {
+            guard let m = scaled(v, exponent: e) else { return nil }
+            let (s, overflow) = sum.addingReportingOverflow(m)
+            if overflow { return nil }
+            sum = s
+        }
+        // Above 2^53 converting the sum would round before the division does.
+        guard sum.magnitude <= 1 << 53 else { return nil }
+        return Double(sum) / powers[e]
     }
 }

@@ -1,0 +1,99 @@
+// The series index: (device_id, sensor_type) -> series id, and the postings
+// "all series of device D" and "all series of sensor type S", without scans.
+//
+// Names are interned: each distinct device id and sensor type is stored
+// once and numbered densely, a series is the pair of those numbers. With
+// 1M series of 200k devices and 5 sensor types the index takes about 60 MB
+// (measured by CatalogTests): a dictionary entry of 8 + 4 bytes per series
+// plus the posting lists, instead of two strings per series.
+//
+// Thread safety: a value type; the store keeps it in a Mutex and readers
+// copy out what they need.
+
+/// Dense series number, assigned in order of first write; never reused.
+typealias SeriesID = UInt32
+
+struct SeriesCatalog: Sendable {
+    private(set) var deviceNames: [String] = []
+    private var deviceNumbers: [String: UInt32] = [:]
+    private(set) var sensorNames: [String] = []
+    private var sensorNumbers: [String: UInt32] = [:]
+    /// Per series id: its device number and sensor number.
+    private(set) var seriesDevice: [UInt32] = []
+    private(set) var seriesSensor: [UInt32] = []
+    private var seriesByPair: [UInt64: SeriesID] = [:]
+    /// Postings: series ids per device number and per sensor number, ascending.
+    private(set) var seriesOfDevice: [[SeriesID]] = []
+    private(set) var seriesOfSensor: [[SeriesID]] = []
+
+    var count: Int { seriesDevice.count }
+
+    @inline(__always)
+    private static func pair(_ device: UInt32, _ sensor: UInt32) -> UInt64 {
+        UInt64(device) << 32 | UInt64(sensor)
+    }
+
+    /// The id of (device, sensor), if the series exists.
+    func lookup(_ device: String, _ sensor: String) -> SeriesID? {
+        guard let d = deviceNumbers[device], let s = sensorNumbers[sensor] else { return nil }
+        return seriesByPair[Self.pair(d, s)]
+    }
+
+    /// The id of (device, sensor), creating the series if needed; `created` tells which.
+    mutating func resolve(_ device: String, _ sensor: String) -> (id: SeriesID, created: Bool) {
+        let d = number(device, names: &deviceNames, numbers: &deviceNumbers, postings: &seriesOfDevice)
+        let s = number(sensor, names: &sensorNames, numbers: &sensorNumbers, postings: &seriesOfSensor)
+        let key = Self.pair(d, s)
+        if let id = seriesByPair[key] { return (id, false) }
+        let id = SeriesID(seriesDevice.count)
+        seriesByPair[key] = id
+        seriesDevice.append(d)
+        seriesSensor.append(s)
+        seriesOfDevice[Int(d)].append(id)
+        seriesOfSensor[Int(s)].append(id)
+        return (id, true)
+    }
+
+    /// Re-creates a series with a known id (catalog file, WAL replay). The id
+    /// must be the next one, or an existing series with the same names.
+    mutating func define(_ id: SeriesID, _ device: String, _ sensor: String) -> Bool {
+        if Int(id) < count {
+            return deviceNames[Int(seriesDevice[Int(id)])] == device && sensorNames[Int(seriesSensor[Int(id)])] == sensor
+        }
+        guard Int(id) == count, lookup(device, sensor) == nil else { return false }
+        return resolve(device, sensor).id == id
+    }
+
+    private func number(
+        _ name: String, names: inout [String], numbers: inout [String: UInt32], postings: inout [[SeriesID]]
+    ) -> UInt32 {
+        if let n = numbers[name] { return n }
+        let n = UInt32(names.count)
+        names.append(name)
+        numbers[name] = n
+        postings.append([])
+        return n
+    }
+
+    func key(_ id: SeriesID) -> SeriesKey {
+        SeriesKey(unchecked: deviceNames[Int(seriesDevice[Int(id)])], sensorNames[Int(seriesSensor[Int(id)])])
+    }
+
+    func deviceNumber(of id: SeriesID) -> UInt32 { seriesDevice[Int(id)] }
+
+    /// Series matching an optional device and an optional sensor type (both nil: all), ascending.
+    func select(device: String?, sensorType: String?) -> [SeriesID] {
+        switch (device, sensorType) {
+        case (nil, nil):
+            return (0..<count).map { SeriesID($0) }
+        case (let d?, nil):
+            guard let n = deviceNumbers[d] else { return [] }
+            return seriesOfDevice[Int(n)]
+        case (nil, let s?):
+            guard let n = sensorNumbers[s] else { return [] }
+            return seriesOfSensor[Int(n)]
+        case (let d?, let s?):
+            return lookup(d, s).map { [$0] } ?? []
+        }
+    }
+}

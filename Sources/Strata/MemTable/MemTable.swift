@@ -1,0 +1,229 @@
+// The memtable: recent points per series, in the order they were written,
+// out-of-order and duplicate timestamps included. Readers and the flush get
+// them sorted, with the last write winning per timestamp.
+//
+// Points live in pages of fixed capacity that are never moved or resized, so
+// a reader can take a snapshot (the pages and a count) under the store's
+// lock and read the points after releasing it while writers keep appending
+// beyond that count: a long read never blocks writers.
+//
+// Thread safety: appends happen under the store's write lock. Slots below a
+// page's published count are immutable; a snapshot never reads past the
+// count it took under the lock. A frozen memtable is never written again.
+
+/// Points of one series in one page.
+final class PointPage: @unchecked Sendable {
+    let capacity: Int
+    let timestamps: UnsafeMutablePointer<Int64>
+    let values: UnsafeMutablePointer<Double>
+    let qualities: UnsafeMutablePointer<UInt8>
+    /// Written under the store's write lock only.
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        timestamps = .allocate(capacity: capacity)
+        values = .allocate(capacity: capacity)
+        qualities = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        timestamps.deallocate()
+        values.deallocate()
+        qualities.deallocate()
+    }
+
+    static let bytesPerPoint = 17
+}
+
+/// One series' points in a memtable.
+final class SeriesBuffer: @unchecked Sendable {
+    /// Guarded by the store's write lock (readers copy the array under it).
+    private(set) var pages: [PointPage] = []
+    private(set) var count = 0
+    /// True while every timestamp is strictly above the previous one.
+    private(set) var sortedUnique = true
+    private(set) var minTime = Int64.max
+    private(set) var maxTime = Int64.min
+
+    static let firstPage = 16
+    static let largestPage = 4096
+
+    /// Appends points; returns the bytes newly allocated.
+    func append(timestamps: [Int64], values: [Double], qualities: [UInt8]) -> Int {
+        var allocated = 0
+        var i = 0
+        let n = timestamps.count
+        while i < n {
+            if pages.last.map({ $0.count == $0.capacity }) ?? true {
+                let capacity = min(max(Self.firstPage, count), Self.largestPage)
+                pages.append(PointPage(capacity: capacity))
+                allocated += capacity * PointPage.bytesPerPoint + 64
+            }
+            let page = pages[pages.count - 1]
+            let take = min(page.capacity - page.count, n - i)
+            for j in 0..<take {
+                let t = timestamps[i + j]
+                if t <= maxTime { sortedUnique = false }
+                if t > maxTime { maxTime = t }
+                if t < minTime { minTime = t }
+                page.timestamps[page.count + j] = t
+                page.values[page.count + j] = values[i + j]
+                page.qualities[page.count + j] = qualities[i + j]
+            }
+            page.count += take
+            count += take
+            i += take
+        }
+        return allocated
+    }
+
+    /// The points written so far, as a snapshot that later appends do not touch.
+    func snapshot() -> SeriesSnapshot {
+        SeriesSnapshot(pages: pages, counts: pages.map(\.count), sortedUnique: sortedUnique, minTime: minTime, maxTime: maxTime)
+    }
+}
+
+/// An immutable view of a series buffer at one moment. Reading it needs no lock.
+struct SeriesSnapshot: @unchecked Sendable {
+    let pages: [PointPage]
+    let counts: [Int]
+    let sortedUnique: Bool
+    let minTime: Int64
+    let maxTime: Int64
+
+    var count: Int { counts.reduce(0, +) }
+
+    /// The points with timestamps in `range`, sorted by
+    /// time, one per timestamp (the last written wins).
+    func points(in range: ClosedRange<Int64>) -> PointColumns {
+        var out = PointColumns()
+        guard count > 0, maxTime >= range.lowerBound, minTime <= range.upperBound else { return out }
+        out.reserve(count)
+        for (page, n) in zip(pages, counts) {
+            for i in 0..<n {
+                let t = page.timestamps[i]
+                if t >= range.lowerBound && t <= range.upperBound {
+                    out.append(t, page.values[i], page.qualities[i])
+                }
+            }
+        }
+        if !sortedUnique { out.sortAndKeepLast() }
+        return out
+    }
+}
+
+/// Columns of points of one series: the currency between memtable, chunks and readers.
+struct PointColumns: Sendable, Equatable {
+    var timestamps: [Int64] = []
+    var values: [Double] = []
+    var qualities: [UInt8] = []
+
+    var count: Int { timestamps.count }
+    var isEmpty: Bool { timestamps.isEmpty }
+
+    mutating func reserve(_ n: Int) {
+        timestamps.reserveCapacity(n)
+        values.reserveCapacity(n)
+        qualities.reserveCapacity(n)
+    }
+
+    @inline(__always)
+    mutating func append(_ t: Int64, _ v: Double, _ q: UInt8) {
+        timestamps.append(t)
+        values.append(v)
+        qualities.append(q)
+    }
+
+    /// Stable sort by time; of equal timestamps only the last (newest) stays.
+    mutating func sortAndKeepLast() {
+        let n = count
+        var order = Array(0..<n)
+        order.sort { timestamps[$0] != timestamps[$1] ? timestamps[$0] < timestamps[$1] : $0 < $1 }
+        var out = PointColumns()
+        out.reserve(n)
+        var k = 0
+        while k < n {
+            var last = order[k]
+            while k + 1 < n && timestamps[order[k + 1]] == timestamps[last] {
+                k += 1
+                last = order[k]
+            }
+            out.append(timestamps[last], values[last], qualities[last])
+            k += 1
+        }
+        self = out
+    }
+
+    /// Points of `newer` replace points of `self` with the same timestamp; both sorted and unique.
+    func merged(with newer: PointColumns) -> PointColumns {
+        if newer.isEmpty { return self }
+        if isEmpty { return newer }
+        if timestamps[count - 1] < newer.timestamps[0] {
+            var out = self
+            out.timestamps += newer.timestamps
+            out.values += newer.values
+            out.qualities += newer.qualities
+            return out
+        }
+        var out = PointColumns()
+        out.reserve(count + newer.count)
+        var i = 0, j = 0
+        while i < count || j < newer.count {
+            if j == newer.count || (i < count && timestamps[i] < newer.timestamps[j]) {
+                out.append(timestamps[i], values[i], qualities[i])
+                i += 1
+            } else {
+                if i < count && timestamps[i] == newer.timestamps[j] { i += 1 }
+                out.append(newer.timestamps[j], newer.values[j], newer.qualities[j])
+                j += 1
+            }
+        }
+        return out
+    }
+
+    static func == (a: PointColumns, b: PointColumns) -> Bool {
+        a.timestamps == b.timestamps && a.qualities == b.qualities && a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
+    }
+}
+
+/// A memtable: series buffers, the source positions its batches carried, and its size.
+///
+/// Thread safety: mutated under the store's write lock while active; never after it is frozen.
+final class MemTable: @unchecked Sendable {
+    private(set) var series: [SeriesID: SeriesBuffer] = [:]
+    private(set) var bytes = 0
+    private(set) var points = 0
+    /// Latest position per source, as carried by the batches in this memtable.
+    private(set) var sources: [String: String] = [:]
+    /// The first WAL segment holding this memtable's batches.
+    let firstSegment: UInt64
+
+    static let bytesPerSeries = 160
+
+    init(firstSegment: UInt64) {
+        self.firstSegment = firstSegment
+    }
+
+    var isEmpty: Bool { points == 0 && sources.isEmpty }
+
+    func apply(_ batch: WALBatch) {
+        for g in batch.groups {
+            let buffer: SeriesBuffer
+            if let b = series[g.series] {
+                buffer = b
+            } else {
+                buffer = SeriesBuffer()
+                series[g.series] = buffer
+                bytes += Self.bytesPerSeries
+            }
+            bytes += buffer.append(timestamps: g.timestamps, values: g.values, qualities: g.qualities)
+            points += g.timestamps.count
+        }
+        for (source, position) in batch.sources { sources[source] = position }
+    }
+
+    func snapshot(_ id: SeriesID) -> SeriesSnapshot? {
+        series[id]?.snapshot()
+    }
+}

@@ -1,0 +1,197 @@
+import StrataCodecs
+
+// The write-ahead log's bytes, shared by WALWriter and WALReader.
+// FORMAT.md, "Write-ahead log".
+//
+//   segment := header record*
+//   header  := "SWAL" version:u16le(1) reserved:u16le(0) sequence:u64le      (16 bytes)
+//   record  := length:u32le crc32c:u32le type:u8 syncedThrough:varint definitions payload
+//              length counts the bytes after the 8-byte prefix (type through payload);
+//              crc32c covers exactly those bytes.
+//   definitions := count:varint [firstID:varint (device:name sensor:name){count}]
+//              series firstID, firstID+1, ... created since the previous record
+//   type 1  := payload is a batch
+//   type 2  := payload is uncompressedLength:varint + an LZ4 block of the batch
+//   (types 0 and 3-255 are unknown: a record with one is corrupt)
+
+enum WALFormat {
+    static let magic: [UInt8] = Array("SWAL".utf8)
+    static let version: UInt16 = 1
+    static let headerSize = 16
+    static let prefixSize = 8
+    /// Largest record accepted when reading (a batch of about 4M points).
+    static let maxRecordSize = 64 << 20
+
+    enum RecordType: UInt8 {
+        case batch = 1
+        case batchLZ4 = 2
+    }
+
+    static func header(sequence: UInt64) -> [UInt8] {
+        var h = magic
+        h.append(UInt8(version & 0xFF)); h.append(UInt8(version >> 8))
+        h.append(0); h.append(0)
+        h.appendUInt64LE(sequence)
+        return h
+    }
+
+    /// A batch body ready to frame: compressed with LZ4 when that is at least 1/8 smaller.
+    /// (Done before taking the store's lock.)
+    static func payload(body: [UInt8]) -> (type: RecordType, bytes: [UInt8]) {
+        if body.count >= 256, let packed = try? ByteCompression.lz4.compress(body), packed.count + 5 < body.count - body.count / 8 {
+            var payload: [UInt8] = []
+            payload.reserveCapacity(packed.count + 5)
+            Varint.append(UInt64(body.count), to: &payload)
+            payload.append(contentsOf: packed)
+            return (.batchLZ4, payload)
+        }
+        return (.batch, body)
+    }
+
+    /// The definitions section for series `firstID...` named `keys`.
+    static func definitions(firstID: SeriesID, _ keys: [SeriesKey]) -> [UInt8] {
+        var out: [UInt8] = []
+        Varint.append(UInt64(keys.count), to: &out)
+        guard !keys.isEmpty else { return out }
+        Varint.append(UInt64(firstID), to: &out)
+        for key in keys {
+            CatalogFile.appendString(key.deviceID, to: &out)
+            CatalogFile.appendString(key.sensorType, to: &out)
+        }
+        return out
+    }
+
+    /// Frames a record (done under the store's lock: `syncedThrough` and the definitions are current).
+    static func record(payload: (type: RecordType, bytes: [UInt8]), definitions: [UInt8], syncedThrough: Int) -> [UInt8] {
+        var inner: [UInt8] = [payload.type.rawValue]
+        inner.reserveCapacity(payload.bytes.count + definitions.count + 11)
+        Varint.append(UInt64(syncedThrough), to: &inner)
+        inner.append(contentsOf: definitions)
+        inner.append(contentsOf: payload.bytes)
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count + prefixSize)
+        out.appendUInt32LE(UInt32(inner.count))
+        out.appendUInt32LE(CRC32C.checksum(inner))
+        out.append(contentsOf: inner)
+        return out
+    }
+}
+
+/// One write batch as logged: the series defined before it (from the record's
+/// definitions section), the source positions it carries, and its points
+/// grouped by series (in the order they were written).
+struct WALBatch: Equatable {
+    struct Group: Equatable {
+        var series: SeriesID
+        var timestamps: [Int64]
+        var values: [Double]
+        var qualities: [UInt8]
+
+        static func == (a: Group, b: Group) -> Bool {
+            a.series == b.series && a.timestamps == b.timestamps && a.qualities == b.qualities
+                && a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
+        }
+    }
+
+    var newSeries: [(id: SeriesID, key: SeriesKey)] = []
+    var sources: [(source: String, position: String)] = []
+    var groups: [Group] = []
+
+    var pointCount: Int { groups.reduce(0) { $0 + $1.timestamps.count } }
+
+    static func == (a: WALBatch, b: WALBatch) -> Bool {
+        a.newSeries.map(\.id) == b.newSeries.map(\.id) && a.newSeries.map(\.key) == b.newSeries.map(\.key)
+            && a.sources.map(\.source) == b.sources.map(\.source) && a.sources.map(\.position) == b.sources.map(\.position)
+            && a.groups == b.groups
+    }
+
+    //   batch := sources:varint (source:name position:name)*
+    //            groups:varint group*
+    //   group := series:varint n:varint t0:svarint (delta:svarint){n-1} (bits:u64le){n}
+    //            runs:varint (code:u8 length:varint)*
+    //   name  := length:varint UTF-8 bytes
+    func encode() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + pointCount * 11)
+        Varint.append(UInt64(sources.count), to: &out)
+        for (source, position) in sources {
+            CatalogFile.appendString(source, to: &out)
+            CatalogFile.appendString(position, to: &out)
+        }
+        Varint.append(UInt64(groups.count), to: &out)
+        for g in groups {
+            let n = g.timestamps.count
+            Varint.append(UInt64(g.series), to: &out)
+            Varint.append(UInt64(n), to: &out)
+            var previous: Int64 = 0
+            for t in g.timestamps {
+                Varint.appendSigned(t &- previous, to: &out)
+                previous = t
+            }
+            g.values.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+            var runs: [(UInt8, Int)] = []
+            for q in g.qualities {
+                if let last = runs.last, last.0 == q { runs[runs.count - 1].1 += 1 } else { runs.append((q, 1)) }
+            }
+            Varint.append(UInt64(runs.count), to: &out)
+            for (code, length) in runs {
+                out.append(code)
+                Varint.append(UInt64(length), to: &out)
+            }
+        }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(CodecError) -> WALBatch {
+        try bytes.withBytes { (raw) throws(CodecError) -> WALBatch in
+            var r = ByteReader(raw, codec: "wal batch")
+            var batch = WALBatch()
+            let limit = raw.count
+            let sourceCount = try r.readCount("source count", limit: limit)
+            for _ in 0..<sourceCount {
+                let source = try readText(&r)
+                let position = try readText(&r)
+                batch.sources.append((source, position))
+            }
+            let groupCount = try r.readCount("group count", limit: limit)
+            batch.groups.reserveCapacity(groupCount)
+            for _ in 0..<groupCount {
+                let id = try r.readVarint()
+                guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id) out of range") }
+                // Every point takes at least 9 bytes (a delta byte and 8 value bytes).
+                let n = try r.readCount("point count", limit: r.remaining / 9)
+                var timestamps = [Int64](repeating: 0, count: n)
+                var t: Int64 = 0
+                for i in 0..<n {
+                    t = t &+ (try r.readSignedVarint())
+                    timestamps[i] = t
+                }
+                let valueBytes = try r.readBytes(n * 8)
+                var values = [Double](repeating: 0, count: n)
+                values.withUnsafeMutableBytes { $0.copyMemory(from: valueBytes) }
+                let runCount = try r.readCount("quality runs", limit: n)
+                var qualities: [UInt8] = []
+                qualities.reserveCapacity(n)
+                for _ in 0..<runCount {
+                    let code = try r.readByte()
+                    guard code <= 2 else { throw r.error(.malformed, "quality code \(code)") }
+                    let length = try r.readCount("run length", limit: n - qualities.count)
+                    guard length > 0 else { throw r.error(.malformed, "empty quality run") }
+                    qualities.append(contentsOf: repeatElement(code, count: length))
+                }
+                guard qualities.count == n else { throw r.error(.malformed, "quality runs cover \(qualities.count) of \(n) points") }
+                batch.groups.append(Group(series: SeriesID(id), timestamps: timestamps, values: values, qualities: qualities))
+            }
+            try r.expectEnd()
+            return batch
+        }
+    }
+
+    /// Source names and positions: any UTF-8 up to 4 KiB.
+    static func readText(_ r: inout ByteReader) throws(CodecError) -> String {
+        let length = try r.readCount("text length", limit: 4096)
+        let bytes = try r.readBytes(length)
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw r.error(.malformed, "text is not valid UTF-8") }
+        return s
+    }
+}

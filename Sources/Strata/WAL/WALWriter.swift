@@ -1,0 +1,92 @@
+// Appends records to the current WAL segment and rotates segments.
+// FORMAT.md, "Write-ahead log".
+//
+// Thread safety: append and rotate run under the store's write lock. The
+// group-commit leader calls sync on the file handle it took under that lock;
+// syncing concurrently with later appends is fine (fsync covers at least
+// everything written before it started).
+
+/// A position in the log: segment sequence and byte offset. Ordered.
+struct WALPosition: Comparable, Sendable {
+    var sequence: UInt64
+    var offset: Int
+
+    static func < (a: WALPosition, b: WALPosition) -> Bool {
+        (a.sequence, a.offset) < (b.sequence, b.offset)
+    }
+}
+
+final class WALWriter: @unchecked Sendable {
+    let fs: any FileSystem
+    let directory: String
+    private(set) var sequence: UInt64
+    private(set) var file: any StorageFile
+    private(set) var size: Int
+
+    /// Creates segment `sequence` (its header synced, the directory entry too).
+    init(fs: any FileSystem, directory: String, sequence: UInt64) throws(StrataError) {
+        self.fs = fs
+        self.directory = directory
+        self.sequence = sequence
+        (file, size) = try Self.create(fs: fs, directory: directory, sequence: sequence)
+    }
+
+    /// Continues an existing segment whose valid length is `size` (after recovery truncated any torn tail).
+    init(fs: any FileSystem, directory: String, sequence: UInt64, reopening file: any StorageFile, size: Int) {
+        self.fs = fs
+        self.directory = directory
+        self.sequence = sequence
+        self.file = file
+        self.size = size
+    }
+
+    private static func create(fs: any FileSystem, directory: String, sequence: UInt64) throws(StrataError) -> (any StorageFile, Int) {
+        let path = joinPath(directory, FileNames.walSegment(sequence))
+        let file = try fs.open(path, .createOrTruncate)
+        do {
+            try file.write(WALFormat.header(sequence: sequence), at: 0)
+            try file.sync()
+            try fs.syncDirectory(joinPath(directory, FileNames.walDirectory))
+        } catch {
+            file.close()
+            try? fs.remove(path)
+            throw error
+        }
+        return (file, WALFormat.headerSize)
+    }
+
+    var position: WALPosition { WALPosition(sequence: sequence, offset: size) }
+
+    /// Appends a framed record; returns the position after it. On failure the
+    /// segment's logical size is unchanged, so the next record overwrites the
+    /// partial write.
+    func append(_ record: [UInt8]) throws(StrataError) -> WALPosition {
+        try file.write(record, at: size)
+        size += record.count
+        return position
+    }
+
+    /// Syncs and closes the current segment, then starts segment `sequence + 1`.
+    func rotate() throws(StrataError) {
+        try file.sync()
+        let (next, nextSize) = try Self.create(fs: fs, directory: directory, sequence: sequence + 1)
+        file.close()
+        file = next
+        size = nextSize
+        sequence += 1
+    }
+
+    /// Starts a new segment without syncing the current one (after a failed
+    /// fsync the old file's state is unknown; nothing more is written to it).
+    func abandonAndRotate() throws(StrataError) {
+        let (next, nextSize) = try Self.create(fs: fs, directory: directory, sequence: sequence + 1)
+        file.close()
+        file = next
+        size = nextSize
+        sequence += 1
+    }
+
+    func close() {
+        file.close()
+    }
+}
