@@ -40,6 +40,13 @@ let package = Package(
             dependencies: ["StrataCodecs"]
         ),
 
+        // MARK: - Demo
+        // The README's main job: ingest a realistic generated fleet and query it.
+        .executableTarget(
+            name: "strata-demo",
+            dependencies: ["Strata"]
+        ),
+
         // MARK: - Tests
         .target(
             name: "StrataTestSupport",

@@ -18,12 +18,17 @@ let package = Package(
         // Loading the shared datasets and the reference fleet.
         .target(
             name: "BenchmarkSupport",
-            dependencies: [.product(name: "StrataCodecs", package: "Strata")]
+            dependencies: [.product(name: "StrataCodecs", package: "Strata"), .product(name: "Strata", package: "Strata")]
         ),
         .executableTarget(
             name: "codec-report",
             dependencies: ["BenchmarkSupport", .product(name: "StrataCodecs", package: "Strata")],
             path: "Sources/CodecReport"
+        ),
+        .executableTarget(
+            name: "engine-report",
+            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
+            path: "Sources/EngineReport"
         ),
         .executableTarget(
             name: "CodecBenchmarks",

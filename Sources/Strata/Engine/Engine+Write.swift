@@ -83,19 +83,35 @@ extension Engine {
         // 3. Columns per series, then the record's payload.
         var batch = WALBatch()
         batch.sources = sources.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        batch.groups = ids.map { WALBatch.Group(series: $0, timestamps: [], values: [], qualities: []) }
-        var counts = [Int](repeating: 0, count: pairs.count)
-        for k in slots { counts[k] += 1 }
-        for k in 0..<pairs.count {
-            batch.groups[k].timestamps.reserveCapacity(counts[k])
-            batch.groups[k].values.reserveCapacity(counts[k])
-            batch.groups[k].qualities.reserveCapacity(counts[k])
+        batch.series = ids
+        // Counting sort of the readings into their groups.
+        var ends = [Int](repeating: 0, count: pairs.count)
+        for k in slots { ends[k] += 1 }
+        var running = 0
+        for k in 0..<ends.count {
+            running += ends[k]
+            ends[k] = running
         }
-        for (i, r) in readings.enumerated() {
-            let k = slots[i]
-            batch.groups[k].timestamps.append(r.timestamp)
-            batch.groups[k].values.append(r.value)
-            batch.groups[k].qualities.append(r.quality.rawValue)
+        batch.groupEnds = ends
+        var next = [Int](repeating: 0, count: pairs.count)
+        for k in 1..<max(pairs.count, 1) { next[k] = ends[k - 1] }
+        let n = readings.count
+        batch.timestamps = [Int64](repeating: 0, count: n)
+        batch.values = [Double](repeating: 0, count: n)
+        batch.qualities = [UInt8](repeating: 0, count: n)
+        batch.timestamps.withUnsafeMutableBufferPointer { ts in
+            batch.values.withUnsafeMutableBufferPointer { vs in
+                batch.qualities.withUnsafeMutableBufferPointer { qs in
+                    for (i, r) in readings.enumerated() {
+                        let k = slots[i]
+                        let j = next[k]
+                        next[k] = j + 1
+                        ts[j] = r.timestamp
+                        vs[j] = r.value
+                        qs[j] = r.quality.rawValue
+                    }
+                }
+            }
         }
         let payload = WALFormat.payload(body: batch.encode())
 

@@ -207,8 +207,8 @@ final class Engine: @unchecked Sendable {
                 for (id, key) in batch.newSeries where !catalog.define(id, key.deviceID, key.sensorType) {
                     throw StrataError(.corruption, "series \(id) (\(key)) conflicts with the catalog", file: FileNames.walSegment(seq))
                 }
-                for g in batch.groups where Int(g.series) >= catalog.count {
-                    throw StrataError(.corruption, "record uses series \(g.series), which is not defined", file: FileNames.walSegment(seq))
+                for id in batch.series where Int(id) >= catalog.count {
+                    throw StrataError(.corruption, "record uses series \(id), which is not defined", file: FileNames.walSegment(seq))
                 }
                 memtable.apply(batch)
                 report.points += batch.pointCount

@@ -49,32 +49,38 @@ final class SeriesBuffer: @unchecked Sendable {
     static let firstPage = 16
     static let largestPage = 4096
 
-    /// Appends points; returns the bytes newly allocated.
-    func append(timestamps: [Int64], values: [Double], qualities: [UInt8]) -> Int {
+    /// Appends points `range` of the batch's columns; returns the bytes newly allocated.
+    func append(_ batch: WALBatch, _ range: Range<Int>) -> Int {
         var allocated = 0
-        var i = 0
-        let n = timestamps.count
-        while i < n {
+        var i = range.lowerBound
+        var lo = minTime, hi = maxTime
+        var sorted = sortedUnique
+        while i < range.upperBound {
             if pages.last.map({ $0.count == $0.capacity }) ?? true {
                 let capacity = min(max(Self.firstPage, count), Self.largestPage)
                 pages.append(PointPage(capacity: capacity))
                 allocated += capacity * PointPage.bytesPerPoint + 64
             }
             let page = pages[pages.count - 1]
-            let take = min(page.capacity - page.count, n - i)
+            let start = page.count
+            let take = min(page.capacity - start, range.upperBound - i)
+            let ts = page.timestamps + start, vs = page.values + start, qs = page.qualities + start
             for j in 0..<take {
-                let t = timestamps[i + j]
-                if t <= maxTime { sortedUnique = false }
-                if t > maxTime { maxTime = t }
-                if t < minTime { minTime = t }
-                page.timestamps[page.count + j] = t
-                page.values[page.count + j] = values[i + j]
-                page.qualities[page.count + j] = qualities[i + j]
+                let t = batch.timestamps[i + j]
+                if t <= hi { sorted = false }
+                hi = Swift.max(hi, t)
+                lo = Swift.min(lo, t)
+                ts[j] = t
+                vs[j] = batch.values[i + j]
+                qs[j] = batch.qualities[i + j]
             }
-            page.count += take
+            page.count = start + take
             count += take
             i += take
         }
+        minTime = lo
+        maxTime = hi
+        sortedUnique = sorted
         return allocated
     }
 
@@ -208,18 +214,18 @@ final class MemTable: @unchecked Sendable {
     var isEmpty: Bool { points == 0 && sources.isEmpty }
 
     func apply(_ batch: WALBatch) {
-        for g in batch.groups {
+        for (k, id) in batch.series.enumerated() {
             let buffer: SeriesBuffer
-            if let b = series[g.series] {
+            if let b = series[id] {
                 buffer = b
             } else {
                 buffer = SeriesBuffer()
-                series[g.series] = buffer
+                series[id] = buffer
                 bytes += Self.bytesPerSeries
             }
-            bytes += buffer.append(timestamps: g.timestamps, values: g.values, qualities: g.qualities)
-            points += g.timestamps.count
+            bytes += buffer.append(batch, batch.groupRange(k))
         }
+        points += batch.pointCount
         for (source, position) in batch.sources { sources[source] = position }
     }
 

@@ -79,30 +79,28 @@ enum WALFormat {
 
 /// One write batch as logged: the series defined before it (from the record's
 /// definitions section), the source positions it carries, and its points
-/// grouped by series (in the order they were written).
+/// grouped by series, in flat columns (group k is the range
+/// `groupStart(k)..<groupEnds[k]`; within a group, points are in write order).
+/// Flat columns keep a batch of many small groups to a handful of allocations.
 struct WALBatch: Equatable {
-    struct Group: Equatable {
-        var series: SeriesID
-        var timestamps: [Int64]
-        var values: [Double]
-        var qualities: [UInt8]
-
-        static func == (a: Group, b: Group) -> Bool {
-            a.series == b.series && a.timestamps == b.timestamps && a.qualities == b.qualities
-                && a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
-        }
-    }
-
     var newSeries: [(id: SeriesID, key: SeriesKey)] = []
     var sources: [(source: String, position: String)] = []
-    var groups: [Group] = []
+    var series: [SeriesID] = []
+    var groupEnds: [Int] = []
+    var timestamps: [Int64] = []
+    var values: [Double] = []
+    var qualities: [UInt8] = []
 
-    var pointCount: Int { groups.reduce(0) { $0 + $1.timestamps.count } }
+    var pointCount: Int { timestamps.count }
+
+    @inline(__always)
+    func groupRange(_ k: Int) -> Range<Int> { (k == 0 ? 0 : groupEnds[k - 1])..<groupEnds[k] }
 
     static func == (a: WALBatch, b: WALBatch) -> Bool {
         a.newSeries.map(\.id) == b.newSeries.map(\.id) && a.newSeries.map(\.key) == b.newSeries.map(\.key)
             && a.sources.map(\.source) == b.sources.map(\.source) && a.sources.map(\.position) == b.sources.map(\.position)
-            && a.groups == b.groups
+            && a.series == b.series && a.groupEnds == b.groupEnds && a.timestamps == b.timestamps
+            && a.values.map(\.bitPattern) == b.values.map(\.bitPattern) && a.qualities == b.qualities
     }
 
     //   batch := sources:varint (source:name position:name)*
@@ -112,31 +110,40 @@ struct WALBatch: Equatable {
     //   name  := length:varint UTF-8 bytes
     func encode() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(16 + pointCount * 11)
+        out.reserveCapacity(16 + pointCount * 11 + series.count * 8)
         Varint.append(UInt64(sources.count), to: &out)
         for (source, position) in sources {
             CatalogFile.appendString(source, to: &out)
             CatalogFile.appendString(position, to: &out)
         }
-        Varint.append(UInt64(groups.count), to: &out)
-        for g in groups {
-            let n = g.timestamps.count
-            Varint.append(UInt64(g.series), to: &out)
-            Varint.append(UInt64(n), to: &out)
+        Varint.append(UInt64(series.count), to: &out)
+        for k in 0..<series.count {
+            let range = groupRange(k)
+            Varint.append(UInt64(series[k]), to: &out)
+            Varint.append(UInt64(range.count), to: &out)
             var previous: Int64 = 0
-            for t in g.timestamps {
-                Varint.appendSigned(t &- previous, to: &out)
-                previous = t
+            for i in range {
+                Varint.appendSigned(timestamps[i] &- previous, to: &out)
+                previous = timestamps[i]
             }
-            g.values.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
-            var runs: [(UInt8, Int)] = []
-            for q in g.qualities {
-                if let last = runs.last, last.0 == q { runs[runs.count - 1].1 += 1 } else { runs.append((q, 1)) }
+            values[range].withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+            // Quality runs.
+            var runs = 0
+            var i = range.lowerBound
+            while i < range.upperBound {
+                var j = i + 1
+                while j < range.upperBound && qualities[j] == qualities[i] { j += 1 }
+                runs += 1
+                i = j
             }
-            Varint.append(UInt64(runs.count), to: &out)
-            for (code, length) in runs {
-                out.append(code)
-                Varint.append(UInt64(length), to: &out)
+            Varint.append(UInt64(runs), to: &out)
+            i = range.lowerBound
+            while i < range.upperBound {
+                var j = i + 1
+                while j < range.upperBound && qualities[j] == qualities[i] { j += 1 }
+                out.append(qualities[i])
+                Varint.append(UInt64(j - i), to: &out)
+                i = j
             }
         }
         return out
@@ -154,33 +161,36 @@ struct WALBatch: Equatable {
                 batch.sources.append((source, position))
             }
             let groupCount = try r.readCount("group count", limit: limit)
-            batch.groups.reserveCapacity(groupCount)
+            batch.series.reserveCapacity(groupCount)
+            batch.groupEnds.reserveCapacity(groupCount)
+            // Every point takes at least 9 bytes (a delta byte and 8 value bytes).
+            batch.timestamps.reserveCapacity(limit / 9)
+            batch.values.reserveCapacity(limit / 9)
+            batch.qualities.reserveCapacity(limit / 9)
             for _ in 0..<groupCount {
                 let id = try r.readVarint()
                 guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id) out of range") }
-                // Every point takes at least 9 bytes (a delta byte and 8 value bytes).
                 let n = try r.readCount("point count", limit: r.remaining / 9)
-                var timestamps = [Int64](repeating: 0, count: n)
                 var t: Int64 = 0
-                for i in 0..<n {
+                for _ in 0..<n {
                     t = t &+ (try r.readSignedVarint())
-                    timestamps[i] = t
+                    batch.timestamps.append(t)
                 }
                 let valueBytes = try r.readBytes(n * 8)
-                var values = [Double](repeating: 0, count: n)
-                values.withUnsafeMutableBytes { $0.copyMemory(from: valueBytes) }
+                for i in 0..<n { batch.values.append(Double(bitPattern: UInt64(littleEndian: valueBytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))) }
                 let runCount = try r.readCount("quality runs", limit: n)
-                var qualities: [UInt8] = []
-                qualities.reserveCapacity(n)
+                var covered = 0
                 for _ in 0..<runCount {
                     let code = try r.readByte()
                     guard code <= 2 else { throw r.error(.malformed, "quality code \(code)") }
-                    let length = try r.readCount("run length", limit: n - qualities.count)
+                    let length = try r.readCount("run length", limit: n - covered)
                     guard length > 0 else { throw r.error(.malformed, "empty quality run") }
-                    qualities.append(contentsOf: repeatElement(code, count: length))
+                    batch.qualities.append(contentsOf: repeatElement(code, count: length))
+                    covered += length
                 }
-                guard qualities.count == n else { throw r.error(.malformed, "quality runs cover \(qualities.count) of \(n) points") }
-                batch.groups.append(Group(series: SeriesID(id), timestamps: timestamps, values: values, qualities: qualities))
+                guard covered == n else { throw r.error(.malformed, "quality runs cover \(covered) of \(n) points") }
+                batch.series.append(SeriesID(id))
+                batch.groupEnds.append(batch.timestamps.count)
             }
             try r.expectEnd()
             return batch

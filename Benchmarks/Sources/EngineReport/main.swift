@@ -1,0 +1,251 @@
+// Engine report: ingest rate, bytes per point on disk, peak memory, reopen
+// time after a crash and read speed, on the reference fleet and the shared
+// datasets. Figures are absolute and, where a baseline makes sense, a ratio
+// against one measured in the same run (the machine is shared and noisy).
+//
+//   swift run -c release --package-path Benchmarks engine-report [ingest|sizes|memory|reopen|read|all]
+import BenchmarkSupport
+import Foundation
+import Strata
+
+let mode = CommandLine.arguments.dropFirst().first ?? "all"
+let scratch = "/tmp/strata-engine-report"
+
+func fresh(_ name: String) -> String {
+    let dir = "\(scratch)/\(name)"
+    try? FileManager.default.removeItem(atPath: dir)
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    return dir
+}
+
+func f(_ x: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", x) }
+
+func batches(_ readings: [Reading], size: Int) -> [[Reading]] {
+    stride(from: 0, to: readings.count, by: size).map { Array(readings[$0..<min($0 + size, readings.count)]) }
+}
+
+/// Ingests `batches` with `writers` threads (batch i to writer i % writers); returns points/s.
+func ingest(_ batches: [[Reading]], into store: Store, writers: Int) throws -> Double {
+    let total = batches.reduce(0) { $0 + $1.count }
+    let start = monotonicSeconds()
+    if writers == 1 {
+        for b in batches { try store.write(b) }
+    } else {
+        let group = DispatchGroup()
+        let failure = NSLock()
+        nonisolated(unsafe) var error: Error?
+        for w in 0..<writers {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    var i = w
+                    while i < batches.count {
+                        try store.write(batches[i])
+                        i += writers
+                    }
+                } catch let e {
+                    failure.lock(); error = e; failure.unlock()
+                }
+            }
+        }
+        group.wait()
+        if let error { throw error }
+    }
+    return Double(total) / (monotonicSeconds() - start)
+}
+
+func ingestReport() throws {
+    print("== ingest: the reference fleet (200 devices x 5 sensors x 24 h, seed 1), batches of 10,000, sync every batch")
+    let fleet = try Dataset.fleet()
+    let readings = fleet.readings()
+    let all = batches(readings, size: 10_000)
+    print("   \(readings.count) readings in \(all.count) batches")
+    for writers in [1, 2, 1, 2] {
+        let dir = fresh("ingest-\(writers)")
+        let store = try Store(at: dir)
+        let rate = try ingest(all, into: store, writers: writers)
+        let st = store.statistics()
+        try store.close()
+        print("   \(writers) writer(s): \(f(rate / 1e6)) M points/s (\(st.walSyncs) fsyncs for \(st.batchesWritten) batches, writers stalled \(f(st.stallMilliseconds, 0)) ms)")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+struct SizeJob {
+    var name: String
+    var partition: Int64
+    var label: String
+    var clickhouse: Double?
+    var victoria: Double?
+    var model: Double?
+}
+
+func sizesReport() throws {
+    let day: Int64 = 86_400_000
+    let jobs: [SizeJob] = [
+        SizeJob(name: "fleet", partition: day, label: "1-day partitions", clickhouse: 1.04, victoria: 0.98, model: 0.36),
+        SizeJob(name: "room_climate", partition: 7 * day, label: "7-day partitions", clickhouse: 2.41, victoria: 2.07, model: 0.89),
+        SizeJob(name: "beijing_air_quality", partition: 30 * day, label: "30-day partitions", clickhouse: 1.48, victoria: 1.04, model: 0.83),
+        SizeJob(name: "beijing_air_quality", partition: day, label: "1-day partitions", clickhouse: 1.48, victoria: 1.04, model: 1.25),
+        SizeJob(name: "skab", partition: day, label: "1-day partitions", clickhouse: 4.51, victoria: 1.99, model: 1.64),
+        SizeJob(name: "nab_real", partition: 30 * day, label: "30-day partitions", clickhouse: 2.38, victoria: nil, model: 2.05),
+        SizeJob(name: "uci_air_quality", partition: 30 * day, label: "30-day partitions", clickhouse: 2.17, victoria: 1.72, model: 1.23),
+        SizeJob(name: "occupancy_room", partition: 30 * day, label: "30-day partitions", clickhouse: 1.89, victoria: 1.76, model: 1.81),
+    ]
+    print("== bytes per point on disk after flush and compaction, all files counted, every value bit-exact")
+    print("   dataset (partitions)                      points   Strata   ClickHouse  VictoriaMetrics  model")
+    for job in jobs {
+        let data = job.name == "fleet" ? try Dataset.fleet() : try Dataset.load(job.name)
+        let readings = data.readings()
+        let dir = fresh("size-\(job.name)")
+        var options = Options()
+        options.partitionDuration = job.partition
+        options.sync = .none
+        let store = try Store(at: dir, options: options)
+        for b in batches(readings, size: 10_000) { try store.write(b) }
+        try store.compact()
+        let points = store.statistics().chunkPoints
+        try store.close()
+        // Every file in the directory: chunks, manifest, catalog, WAL segment headers, lock.
+        let bytes = directoryBytes(dir)
+        let bpp = Double(bytes) / Double(points)
+        func show(_ x: Double?) -> String { x.map { f($0) } ?? "-" }
+        print("   \((job.name + " (" + job.label + ")").padding(toLength: 42, withPad: " ", startingAt: 0)) \(String(points).leftPad(9))   \(f(bpp, 3))    \(show(job.clickhouse).leftPad(6))      \(show(job.victoria).leftPad(6))         \(show(job.model))")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+func memoryReport() throws {
+    print("== peak memory while ingesting the fleet with default options (streamed from the CSV)")
+    let shared = try Dataset.sharedDirectory()
+    _ = shared
+    // Generate (or reuse) the fleet CSV, then stream it in batches so the dataset is never all in memory.
+    _ = try Dataset.fleet()
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".cache/fleet-200-24h.csv").path
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw DatasetError("no fleet csv") }
+    let dir = fresh("memory")
+    let baseline = ProcessMemory.currentMiB
+    ProcessMemory.resetPeak()
+    let store = try Store(at: dir)
+    var written = 0
+    var carry: [UInt8] = []
+    var header = true
+    var batch: [Reading] = []
+    batch.reserveCapacity(10_000)
+    let start = monotonicSeconds()
+    while true {
+        let chunk = handle.readData(ofLength: 4 << 20)
+        if chunk.isEmpty { break }
+        carry.append(contentsOf: chunk)
+        var lineStart = 0
+        var i = 0
+        while i < carry.count {
+            if carry[i] == 10 {
+                if header { header = false } else {
+                    let fields = carry[lineStart..<i].split(separator: 44)
+                    if fields.count >= 4, let t = Int64(String(decoding: fields[2], as: UTF8.self)), let v = Double(String(decoding: fields[3], as: UTF8.self)) {
+                        batch.append(Reading(deviceID: String(decoding: fields[0], as: UTF8.self), sensorType: String(decoding: fields[1], as: UTF8.self), timestamp: t, value: v))
+                    }
+                    if batch.count == 10_000 {
+                        try store.write(batch)
+                        written += batch.count
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        carry.removeSubrange(0..<lineStart)
+    }
+    try store.write(batch)
+    written += batch.count
+    let elapsed = monotonicSeconds() - start
+    let peak = ProcessMemory.peakMiB
+    let st = store.statistics()
+    try store.close()
+    print("   \(written) readings in \(f(elapsed)) s (parsing included); RSS before opening \(f(baseline, 0)) MiB, peak \(f(peak, 0)) MiB: the store's share \(f(peak - baseline, 0)) MiB")
+    print("   memtable bound 64 MiB; \(st.flushes) flushes; writers stalled \(f(st.stallMilliseconds, 0)) ms")
+    try? FileManager.default.removeItem(atPath: dir)
+}
+
+func reopenReport() throws {
+    print("== reopen after a crash with 1M points in the WAL")
+    let dir = fresh("reopen")
+    // A child process ingests 1M points (memtable large enough that nothing is flushed) and exits without closing.
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["crash-child", dir]
+    try child.run()
+    child.waitUntilExit()
+    let start = monotonicSeconds()
+    var options = Options()
+    options.memtableBytes = 1 << 30
+    let store = try Store(at: dir, options: options)
+    let elapsed = monotonicSeconds() - start
+    print("   \(store.recovery)")
+    print("   open took \(f(elapsed * 1000, 0)) ms (target < 1000 ms)")
+    try store.close()
+    try? FileManager.default.removeItem(atPath: dir)
+}
+
+func crashChild(_ dir: String) throws {
+    var options = Options()
+    options.memtableBytes = 1 << 30
+    let store = try Store(at: dir, options: options)
+    let fleet = try Dataset.fleet()
+    let readings = Array(fleet.readings().prefix(1_000_000))
+    for b in batches(readings, size: 10_000) { try store.write(b) }
+    exit(0)  // no close: the WAL holds everything
+}
+
+func readReport() throws {
+    print("== read one series for one day from compacted chunks (the fleet)")
+    let fleet = try Dataset.fleet()
+    let dir = fresh("read")
+    var options = Options()
+    options.sync = .none
+    let store = try Store(at: dir, options: options)
+    for b in batches(fleet.readings(), size: 10_000) { try store.write(b) }
+    try store.compact()
+    let keys = try store.series()
+    var points = 0
+    let start = monotonicSeconds()
+    var rounds = 0
+    while monotonicSeconds() - start < 2 {
+        for key in keys.prefix(200) {
+            points += try store.read(key, in: TimeRange(from: 1_767_225_600_000, until: 1_767_312_000_000)).count
+        }
+        rounds += 1
+    }
+    let elapsed = monotonicSeconds() - start
+    print("   \(rounds * min(200, keys.count)) reads of one series-day (\(points / (rounds * min(200, keys.count))) points each): \(f(Double(points) / elapsed / 1e6)) M points/s, \(f(elapsed / Double(rounds * min(200, keys.count)) * 1e6, 0)) us per read")
+    try store.close()
+    try? FileManager.default.removeItem(atPath: dir)
+}
+
+do {
+    switch mode {
+    case "crash-child": try crashChild(CommandLine.arguments[2])
+    case "ingest": try ingestReport()
+    case "sizes": try sizesReport()
+    case "memory": try memoryReport()
+    case "reopen": try reopenReport()
+    case "read": try readReport()
+    default:
+        try ingestReport()
+        try sizesReport()
+        try memoryReport()
+        try reopenReport()
+        try readReport()
+    }
+} catch {
+    print("error: \(error)")
+    exit(1)
+}
