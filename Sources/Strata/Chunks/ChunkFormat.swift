@@ -7,13 +7,21 @@ import StrataCodecs
 //   file    := header data index trailer
 //   header  := "SCHK" version:u16le(1) flags:u16le partitionStart:i64le          (16 bytes)
 //              flags bit 0: the data region is one zstd frame
-//              flags bit 1: written by a cold re-pack (zstd was kept only if smaller)
-//   data    := the encoded blocks, in the order the index lists them
+//              flags bit 1: written by a cold re-pack (zstd kept only if smaller)
+//   data    := per group: its shared timestamp blocks, then per series its blocks
+//              (per block: [own timestamps] [presence] values [qualities])
 //   index   := groups:varint group*
+//   group   := flags:u8 [shared] series:varint series* statistics
+//   shared  := minTime:svarint blocks:varint (rows minDelta span length:varint)* crc:u32le
+//   series  := id:varint length:varint flags:u8 count:varint times dataLength:varint
+//              crc:u32le blocks:varint block*
 //   trailer := indexOffset:u64le indexLength:u32le indexCRC:u32le dataLength:u64le
 //              trailerCRC:u32le "SCHK"                                            (32 bytes)
-//              indexCRC covers the index bytes; trailerCRC covers the 16 header
-//              bytes and the first 24 trailer bytes; each block's CRC is in the index.
+//
+// Checksums: indexCRC covers the index; trailerCRC the 16 header bytes and
+// the first 24 trailer bytes; a group's crc its shared timestamp blocks; a
+// series' crc all of its data bytes. Offsets are implicit: the data region
+// holds the blocks in exactly the order the index lists them.
 
 enum ChunkFormat {
     static let magic: [UInt8] = Array("SCHK".utf8)
@@ -24,6 +32,8 @@ enum ChunkFormat {
     static let coldFlag: UInt16 = 2
     /// Largest index or decompressed data region a reader accepts.
     static let maxRegion = 1 << 31
+    /// Statistics fields per block, in the order of the statistics value column.
+    static let statisticsFields = 5
 
     static func header(partitionStart: Int64, flags: UInt16) -> [UInt8] {
         var h = magic
@@ -53,31 +63,28 @@ enum ChunkFormat {
     }
 }
 
-/// Where an encoded block sits in the data region, and its checksum.
-struct BlockRef: Equatable, Sendable {
-    var offset: Int
-    var length: Int
-    var crc: UInt32
-}
-
-/// A block of timestamps (a device's shared rows or a series' own).
+/// A block of timestamps (a device's shared rows or a series' own): its rows,
+/// time range, and where its encoded bytes are.
 struct TimeBlock: Equatable, Sendable {
     var rows: Int
     var minTime: Int64
     var maxTime: Int64
-    var ref: BlockRef
+    /// Offset and length of the encoded timestamps in the data region.
+    var offset: Int
+    var length: Int
 }
 
 /// One series in one block, as the index describes it.
 struct SeriesBlock: Equatable, Sendable {
-    /// The block's rows (shared) or the series' own timestamps.
+    /// The device's shared rows, or the series' own timestamps.
     var time: TimeBlock
     /// Points of the series in this block (0 when it has none).
     var count: Int
-    var presence: BlockRef?
-    var values: BlockRef?
-    var qualities: BlockRef?
-    var statistics: BlockStatistics?
+    /// Offsets (in the data region) and lengths; no presence when the series
+    /// has every row; no qualities block (length 0) when every point is good.
+    var presence: Range<Int>?
+    var values: Range<Int>
+    var qualities: Range<Int>
 }
 
 /// A series' entry in a chunk file, parsed.
@@ -87,39 +94,8 @@ struct SeriesEntry: Sendable {
     var minTime: Int64
     var maxTime: Int64
     var sharedTimestamps: Bool
+    /// The series' data bytes and their checksum.
+    var data: Range<Int>
+    var crc: UInt32
     var blocks: [SeriesBlock]
-}
-
-/// Index helpers shared by writer and reader.
-extension ByteReader {
-    mutating func readRef(offset: inout Int) throws(CodecError) -> BlockRef {
-        let length = try readCount("block length", limit: ChunkFormat.maxRegion)
-        let crc = try readUInt32LE()
-        defer { offset += length }
-        return BlockRef(offset: offset, length: length, crc: crc)
-    }
-
-    mutating func readTimeBlock(partitionStart: Int64, offset: inout Int) throws(CodecError) -> TimeBlock {
-        let rows = try readCount("rows", limit: 1 << 24)
-        guard rows > 0 else { throw error(.malformed, "empty time block") }
-        let minTime = partitionStart &+ (try readSignedVarint())
-        let span = try readVarint()
-        guard span <= UInt64(Int64.max) else { throw error(.malformed, "time span \(span)") }
-        let ref = try readRef(offset: &offset)
-        return TimeBlock(rows: rows, minTime: minTime, maxTime: minTime &+ Int64(span), ref: ref)
-    }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendRef(_ bytes: [UInt8]) {
-        Varint.append(UInt64(bytes.count), to: &self)
-        appendUInt32LE(CRC32C.checksum(bytes))
-    }
-
-    mutating func appendTimeBlock(rows: Int, minTime: Int64, maxTime: Int64, partitionStart: Int64, block: [UInt8]) {
-        Varint.append(UInt64(rows), to: &self)
-        Varint.appendSigned(minTime &- partitionStart, to: &self)
-        Varint.append(UInt64(bitPattern: maxTime &- minTime), to: &self)
-        appendRef(block)
-    }
 }

@@ -33,17 +33,26 @@ final class ChunkFile: @unchecked Sendable {
 
     struct Group {
         var shared: Bool
-        var dataStart: Int
+        var minTime: Int64
         var timeBlocks: [TimeBlock]
+        /// The shared timestamp blocks' bytes in the data region, and their checksum.
+        var timeData: Range<Int>
+        var timeCRC: UInt32
+        /// Where the group's statistics columns start in the index, and how many rows they have.
+        var statisticsOffset: Int
+        var statisticsRows: Int
     }
 
     struct Locator {
         var group: Int32
         var entryOffset: Int32
         var entryLength: Int32
+        var dataOffset: Int
         var count: Int
         var minTime: Int64
         var maxTime: Int64
+        /// The series' first row in its group's statistics columns.
+        var statisticsStart: Int32
     }
 
     var seriesIDs: Dictionary<SeriesID, Locator>.Keys { table.keys }
@@ -107,7 +116,8 @@ final class ChunkFile: @unchecked Sendable {
         if let action = obsolete.withLock({ $0 }) { action() }
     }
 
-    /// Walks the index once: group time blocks, and a locator per series.
+    /// Walks the whole index once, checking its structure: group time blocks,
+    /// and a locator per series (entries are parsed again when read).
     private static func parseTable(_ index: [UInt8], partitionStart: Int64, dataLength: Int) throws(CodecError)
         -> ([Group], [SeriesID: Locator], ChunkSummary)
     {
@@ -116,42 +126,133 @@ final class ChunkFile: @unchecked Sendable {
             var groups: [Group] = []
             var table: [SeriesID: Locator] = [:]
             var summary = ChunkSummary(size: 0, points: 0, series: 0, minTime: .max, maxTime: .min)
+            var offset = 0
             let groupCount = try r.readCount("groups", limit: raw.count)
             for g in 0..<groupCount {
                 let flags = try r.readByte()
                 guard flags & ~ChunkFormat.GroupFlag.shared == 0 else { throw r.error(.malformed, "unknown group flags \(flags)") }
-                let dataStart = try r.readCount("group data offset", limit: dataLength)
-                var group = Group(shared: flags & ChunkFormat.GroupFlag.shared != 0, dataStart: dataStart, timeBlocks: [])
-                var offset = dataStart
+                var group = Group(shared: flags & ChunkFormat.GroupFlag.shared != 0, minTime: 0, timeBlocks: [],
+                                  timeData: offset..<offset, timeCRC: 0, statisticsOffset: 0, statisticsRows: 0)
                 if group.shared {
+                    group.minTime = partitionStart &+ (try r.readSignedVarint())
                     let blocks = try r.readCount("time blocks", limit: raw.count)
-                    for _ in 0..<blocks { group.timeBlocks.append(try r.readTimeBlock(partitionStart: partitionStart, offset: &offset)) }
+                    guard blocks > 0 else { throw r.error(.malformed, "shared group without time blocks") }
+                    var previousMax = group.minTime
+                    for _ in 0..<blocks {
+                        let b = try readTimeBlock(&r, previousMax: previousMax, offset: &offset)
+                        group.timeBlocks.append(b)
+                        previousMax = b.maxTime
+                    }
+                    guard group.timeBlocks[0].minTime == group.minTime else { throw r.error(.malformed, "first time block does not start the group") }
+                    group.timeCRC = try r.readUInt32LE()
+                    group.timeData = group.timeData.lowerBound..<offset
                 }
-                guard offset <= dataLength else { throw r.error(.malformed, "blocks run past the data region") }
-                groups.append(group)
                 let seriesCount = try r.readCount("series", limit: raw.count)
+                var rows = 0
                 for _ in 0..<seriesCount {
                     let id = try r.readVarint()
                     guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id)") }
                     let length = try r.readCount("entry length", limit: r.remaining)
                     let entryOffset = r.offset
                     var e = ByteReader(try r.readBytes(length), codec: "chunk index")
-                    _ = try e.readByte()
-                    let count = try e.readCount("points", limit: 1 << 40)
-                    let minTime = partitionStart &+ (try e.readSignedVarint())
-                    let maxTime = minTime &+ Int64(bitPattern: try e.readVarint())
+                    let entry = try parseEntry(&e, id: SeriesID(id), group: group, dataOffset: offset, partitionStart: partitionStart)
                     guard table[SeriesID(id)] == nil else { throw r.error(.malformed, "series \(id) appears twice") }
                     table[SeriesID(id)] = Locator(group: Int32(g), entryOffset: Int32(entryOffset), entryLength: Int32(length),
-                                                  count: count, minTime: minTime, maxTime: maxTime)
-                    summary.points += count
+                                                  dataOffset: offset, count: entry.count, minTime: entry.minTime, maxTime: entry.maxTime,
+                                                  statisticsStart: Int32(rows))
+                    offset = entry.data.upperBound
+                    rows += entry.blocks.reduce(0) { $0 + ($1.count > 0 ? 1 : 0) }
+                    summary.points += entry.count
                     summary.series += 1
-                    summary.minTime = min(summary.minTime, minTime)
-                    summary.maxTime = max(summary.maxTime, maxTime)
+                    summary.minTime = min(summary.minTime, entry.minTime)
+                    summary.maxTime = max(summary.maxTime, entry.maxTime)
                 }
+                guard offset <= dataLength else { throw r.error(.malformed, "blocks run past the data region") }
+                group.statisticsOffset = r.offset
+                group.statisticsRows = rows
+                // Skip the statistics columns (checked when read).
+                if group.shared {
+                    for _ in 0..<(2 * rows) { _ = try r.readVarint() }
+                }
+                for _ in 0..<2 { _ = try r.readBytes(try r.readCount("statistics column", limit: r.remaining)) }
+                groups.append(group)
             }
             try r.expectEnd()
+            guard offset == dataLength else { throw r.error(.malformed, "the index covers \(offset) of \(dataLength) data bytes") }
             return (groups, table, summary)
         }
+    }
+
+    private static func readTimeBlock(_ r: inout ByteReader, previousMax: Int64, offset: inout Int) throws(CodecError) -> TimeBlock {
+        let rows = try r.readCount("rows", limit: 1 << 24)
+        guard rows > 0 else { throw r.error(.malformed, "empty time block") }
+        let minTime = previousMax &+ Int64(bitPattern: try r.readVarint())
+        let maxTime = minTime &+ Int64(bitPattern: try r.readVarint())
+        let length = try r.readCount("timestamp block length", limit: ChunkFormat.maxRegion)
+        defer { offset += length }
+        return TimeBlock(rows: rows, minTime: minTime, maxTime: maxTime, offset: offset, length: length)
+    }
+
+    /// Parses a series entry whose data starts at `dataOffset`.
+    private static func parseEntry(
+        _ e: inout ByteReader, id: SeriesID, group: Group, dataOffset: Int, partitionStart: Int64
+    ) throws(CodecError) -> SeriesEntry {
+        let flags = try e.readByte()
+        guard flags & ~ChunkFormat.SeriesFlag.ownTimestamps == 0 else { throw e.error(.malformed, "unknown series flags \(flags)") }
+        let own = flags & ChunkFormat.SeriesFlag.ownTimestamps != 0
+        guard own != group.shared else { throw e.error(.malformed, "series timestamp mode contradicts its group") }
+        let count = try e.readCount("points", limit: 1 << 40)
+        guard count > 0 else { throw e.error(.malformed, "series without points") }
+        let minTime: Int64, maxTime: Int64
+        if own {
+            minTime = partitionStart &+ (try e.readSignedVarint())
+            maxTime = minTime &+ Int64(bitPattern: try e.readVarint())
+        } else {
+            minTime = group.minTime &+ Int64(bitPattern: try e.readVarint())
+            maxTime = group.timeBlocks[group.timeBlocks.count - 1].maxTime &- Int64(bitPattern: try e.readVarint())
+        }
+        let dataLength = try e.readCount("data length", limit: ChunkFormat.maxRegion)
+        let crc = try e.readUInt32LE()
+        let blockCount = try e.readCount("blocks", limit: e.remaining)
+        guard own || blockCount == group.timeBlocks.count else { throw e.error(.malformed, "block count differs from the group's") }
+        var blocks: [SeriesBlock] = []
+        blocks.reserveCapacity(blockCount)
+        var offset = dataOffset
+        var total = 0
+        var previousMax = minTime
+        for b in 0..<blockCount {
+            var block: SeriesBlock
+            if own {
+                let time = try readTimeBlock(&e, previousMax: previousMax, offset: &offset)
+                previousMax = time.maxTime
+                block = SeriesBlock(time: time, count: time.rows, presence: nil, values: offset..<offset, qualities: offset..<offset)
+            } else {
+                let time = group.timeBlocks[b]
+                let n = try e.readCount("points in block", limit: time.rows)
+                block = SeriesBlock(time: time, count: n, presence: nil, values: offset..<offset, qualities: offset..<offset)
+                if n > 0 && n < time.rows {
+                    let length = try e.readCount("presence length", limit: ChunkFormat.maxRegion)
+                    block.presence = offset..<(offset + length)
+                    offset += length
+                }
+            }
+            if block.count > 0 {
+                let values = try e.readCount("values length", limit: ChunkFormat.maxRegion)
+                let qualities = try e.readCount("qualities length", limit: ChunkFormat.maxRegion)
+                block.values = offset..<(offset + values)
+                block.qualities = (offset + values)..<(offset + values + qualities)
+                offset += values + qualities
+            }
+            total += block.count
+            blocks.append(block)
+        }
+        try e.expectEnd()
+        guard total == count, offset - dataOffset == dataLength else {
+            throw e.error(.malformed, "blocks hold \(total) points in \(offset - dataOffset) bytes; the entry says \(count) in \(dataLength)")
+        }
+        guard own || (blocks.first(where: { $0.count > 0 }) != nil) else { throw e.error(.malformed, "series without points") }
+        return SeriesEntry(id: id, count: count, minTime: minTime, maxTime: maxTime, sharedTimestamps: !own,
+                           data: dataOffset..<offset, crc: crc, blocks: blocks)
     }
 
     func locator(_ id: SeriesID) -> Locator? { table[id] }
@@ -162,88 +263,63 @@ final class ChunkFile: @unchecked Sendable {
         let group = groups[Int(loc.group)]
         do throws(CodecError) {
             return try index.withBytes { (raw) throws(CodecError) -> SeriesEntry in
-                let slice = UnsafeRawBufferPointer(rebasing: raw[Int(loc.entryOffset)..<Int(loc.entryOffset + loc.entryLength)])
-                var e = ByteReader(slice, codec: "chunk index")
-                let flags = try e.readByte()
-                guard flags & ~ChunkFormat.SeriesFlag.ownTimestamps == 0 else { throw e.error(.malformed, "unknown series flags \(flags)") }
-                let own = flags & ChunkFormat.SeriesFlag.ownTimestamps != 0
-                guard own != group.shared else { throw e.error(.malformed, "series timestamp mode contradicts its group") }
-                _ = try e.readVarint()
-                _ = try e.readSignedVarint()
-                _ = try e.readVarint()
-                var offset = group.dataStart + (try e.readCount("data offset", limit: dataLength))
-                let blockCount = try e.readCount("blocks", limit: slice.count)
-                guard own || blockCount == group.timeBlocks.count else { throw e.error(.malformed, "block count differs from the group's") }
-                var blocks: [SeriesBlock] = []
-                blocks.reserveCapacity(blockCount)
-                var total = 0
-                for b in 0..<blockCount {
-                    if own {
-                        let time = try e.readTimeBlock(partitionStart: partitionStart, offset: &offset)
-                        let values = try e.readRef(offset: &offset)
-                        let qualities = try e.readRef(offset: &offset)
-                        blocks.append(SeriesBlock(time: time, count: time.rows, presence: nil, values: values, qualities: qualities))
-                    } else {
-                        let time = group.timeBlocks[b]
-                        let count = try e.readCount("points in block", limit: time.rows)
-                        var block = SeriesBlock(time: time, count: count)
-                        if count > 0 {
-                            if count < time.rows { block.presence = try e.readRef(offset: &offset) }
-                            block.values = try e.readRef(offset: &offset)
-                            block.qualities = try e.readRef(offset: &offset)
-                        }
-                        blocks.append(block)
-                    }
-                    total += blocks[b].count
-                }
-                guard total == loc.count, offset <= dataLength else { throw e.error(.malformed, "blocks hold \(total) points, the entry says \(loc.count)") }
-                try Self.readStatistics(&e, blocks: &blocks, shared: !own)
-                try e.expectEnd()
-                return SeriesEntry(id: id, count: loc.count, minTime: loc.minTime, maxTime: loc.maxTime, sharedTimestamps: !own, blocks: blocks)
+                var e = ByteReader(UnsafeRawBufferPointer(rebasing: raw[Int(loc.entryOffset)..<Int(loc.entryOffset + loc.entryLength)]), codec: "chunk index")
+                return try Self.parseEntry(&e, id: id, group: group, dataOffset: loc.dataOffset, partitionStart: partitionStart)
             }
         } catch {
             throw StrataError(error, file: name, blockOffset: 0)
         }
     }
 
-    private static func readStatistics(_ e: inout ByteReader, blocks: inout [SeriesBlock], shared: Bool) throws(CodecError) {
-        let nonEmpty = blocks.indices.filter { blocks[$0].count > 0 }
-        let k = nonEmpty.count
-        var minOffsets = [UInt64](repeating: 0, count: k), maxOffsets = [UInt64](repeating: 0, count: k)
-        if shared {
-            for i in 0..<k { minOffsets[i] = try e.readVarint() }
-            for i in 0..<k { maxOffsets[i] = try e.readVarint() }
-        }
-        func column() throws(CodecError) -> [UInt8] {
-            Array(try e.readBytes(try e.readCount("statistics column", limit: e.remaining)))
-        }
-        let masks = try QualityCodec.decode(try column(), maxCount: k)
-        var fields: [[Double]] = []
-        for _ in 0..<5 { fields.append(try ValueCodec.decode(try column(), maxCount: k)) }
-        guard masks.count == k, fields.allSatisfy({ $0.count == k }) else { throw e.error(.malformed, "statistics columns of the wrong length") }
-        for (i, b) in nonEmpty.enumerated() {
-            let time = blocks[b].time
-            blocks[b].statistics = BlockStatistics(
-                count: blocks[b].count, minTime: time.minTime &+ Int64(bitPattern: minOffsets[i]),
-                maxTime: time.maxTime &- Int64(bitPattern: maxOffsets[i]),
-                first: fields[0][i], last: fields[1][i], min: fields[2][i], max: fields[3][i], sum: fields[4][i], qualityMask: masks[i])
+    /// Statistics of each block of the series (nil for blocks it has no points in).
+    func statistics(_ id: SeriesID) throws(StrataError) -> [BlockStatistics?] {
+        guard let loc = table[id], let entry = try entry(id) else { return [] }
+        let group = groups[Int(loc.group)]
+        let k = group.statisticsRows
+        do throws(CodecError) {
+            return try index.withBytes { (raw) throws(CodecError) -> [BlockStatistics?] in
+                var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[group.statisticsOffset...]), codec: "chunk statistics")
+                var minOffsets = [Int64](repeating: 0, count: k), maxOffsets = [Int64](repeating: 0, count: k)
+                if group.shared {
+                    for i in 0..<k { minOffsets[i] = Int64(bitPattern: try r.readVarint()) }
+                    for i in 0..<k { maxOffsets[i] = Int64(bitPattern: try r.readVarint()) }
+                }
+                let masks = try QualityCodec.decode(Array(try r.readBytes(try r.readCount("column", limit: r.remaining))), maxCount: k)
+                let values = try ValueCodec.decode(Array(try r.readBytes(try r.readCount("column", limit: r.remaining))), maxCount: k * ChunkFormat.statisticsFields)
+                guard masks.count == k, values.count == k * ChunkFormat.statisticsFields else {
+                    throw r.error(.malformed, "statistics columns of the wrong length")
+                }
+                var row = Int(loc.statisticsStart)
+                var out: [BlockStatistics?] = []
+                for b in entry.blocks {
+                    guard b.count > 0 else { out.append(nil); continue }
+                    guard row < k else { throw r.error(.malformed, "statistics rows run out") }
+                    out.append(BlockStatistics(
+                        count: b.count, minTime: b.time.minTime &+ minOffsets[row], maxTime: b.time.maxTime &- maxOffsets[row],
+                        first: values[row], last: values[k + row], min: values[2 * k + row], max: values[3 * k + row],
+                        sum: values[4 * k + row], qualityMask: masks[row]))
+                    row += 1
+                }
+                return out
+            }
+        } catch {
+            throw StrataError(error, file: name, blockOffset: group.statisticsOffset)
         }
     }
 
-    /// The bytes of a block, checksum verified.
-    func block(_ ref: BlockRef) throws(StrataError) -> [UInt8] {
+    /// Bytes of the data region, checked against `crc`.
+    func data(_ range: Range<Int>, crc: UInt32, what: String) throws(StrataError) -> [UInt8] {
+        guard range.lowerBound >= 0, range.upperBound <= dataLength else {
+            throw StrataError(.corruption, "\(what) at \(range) runs past the data region", file: name, offset: ChunkFormat.headerSize + range.lowerBound)
+        }
         let bytes: [UInt8]
         if zstd {
-            let data = try coldRegion()
-            guard ref.offset + ref.length <= data.count else {
-                throw StrataError(.corruption, "block at \(ref.offset) runs past the data region", file: name, offset: ref.offset)
-            }
-            bytes = Array(data[ref.offset..<(ref.offset + ref.length)])
+            bytes = Array(try coldRegion()[range])
         } else {
-            bytes = try file.read(at: ChunkFormat.headerSize + ref.offset, count: ref.length)
+            bytes = try file.read(at: ChunkFormat.headerSize + range.lowerBound, count: range.count)
         }
-        guard CRC32C.checksum(bytes) == ref.crc else {
-            throw StrataError(.corruption, "block checksum mismatch", file: name, offset: ChunkFormat.headerSize + ref.offset)
+        guard CRC32C.checksum(bytes) == crc else {
+            throw StrataError(.corruption, "\(what) checksum mismatch", file: name, offset: ChunkFormat.headerSize + range.lowerBound)
         }
         return bytes
     }
@@ -266,48 +342,44 @@ final class ChunkFile: @unchecked Sendable {
         var out = PointColumns()
         guard let loc = table[id], loc.maxTime >= range.lowerBound, loc.minTime <= range.upperBound,
               let entry = try entry(id) else { return out }
-        out.reserve(min(loc.count, 1 << 20))
-        for b in entry.blocks where b.count > 0 {
-            guard let st = b.statistics, st.maxTime >= range.lowerBound, st.minTime <= range.upperBound else { continue }
-            try decode(b, into: &out, range: range)
+        let wanted = entry.blocks.filter { $0.count > 0 && $0.time.maxTime >= range.lowerBound && $0.time.minTime <= range.upperBound }
+        guard !wanted.isEmpty else { return out }
+        let bytes = try data(entry.data, crc: entry.crc, what: "series \(id) data")
+        let group = groups[Int(loc.group)]
+        let timeBytes = entry.sharedTimestamps ? try data(group.timeData, crc: group.timeCRC, what: "timestamps of the group of series \(id)") : []
+        out.reserve(min(wanted.reduce(0) { $0 + $1.count }, 1 << 24))
+        for b in wanted {
+            try decode(b, seriesData: bytes, base: entry.data.lowerBound, timeData: timeBytes, timeBase: group.timeData.lowerBound,
+                       into: &out, range: range)
         }
         return out
     }
 
-    /// Decodes one series block, appending the points inside `range`.
-    func decode(_ b: SeriesBlock, into out: inout PointColumns, range: ClosedRange<Int64>) throws(StrataError) {
-        guard let valuesRef = b.values, let qualitiesRef = b.qualities else { return }
-        let rows = try decodeTimestamps(b.time)
-        let valueBytes = try block(valuesRef), qualityBytes = try block(qualitiesRef)
-        let presenceBytes = try b.presence.map { (ref) throws(StrataError) in try block(ref) }
-        let values: [Double], qualities: [UInt8], present: [Int32]?
+    /// Decodes one series block from the bytes already read, appending the points inside `range`.
+    private func decode(
+        _ b: SeriesBlock, seriesData: [UInt8], base: Int, timeData: [UInt8], timeBase: Int, into out: inout PointColumns, range: ClosedRange<Int64>
+    ) throws(StrataError) {
+        func slice(_ r: Range<Int>, _ bytes: [UInt8], _ base: Int) -> [UInt8] { Array(bytes[(r.lowerBound - base)..<(r.upperBound - base)]) }
+        let timeRange = b.time.offset..<(b.time.offset + b.time.length)
+        let rows: [Int64], values: [Double], qualities: [UInt8], present: [Int32]?
         do throws(CodecError) {
-            values = try ValueCodec.decode(valueBytes, maxCount: b.count)
-            qualities = try QualityCodec.decode(qualityBytes, maxCount: b.count)
-            present = try presenceBytes.map { (bytes) throws(CodecError) in try PresenceCodec.decode(bytes, rows: b.time.rows) }
+            rows = try TimestampCodec.decode(timeData.isEmpty ? slice(timeRange, seriesData, base) : slice(timeRange, timeData, timeBase), maxCount: b.time.rows)
+            guard rows.count == b.time.rows, rows.first == b.time.minTime, rows.last == b.time.maxTime else {
+                throw CodecError(.malformed, codec: "timestamps", offset: 0, "block holds \(rows.count) timestamps, the index says \(b.time.rows) in \(b.time.minTime)...\(b.time.maxTime)")
+            }
+            values = try ValueCodec.decode(slice(b.values, seriesData, base), maxCount: b.count)
+            qualities = b.qualities.isEmpty ? [UInt8](repeating: 0, count: b.count) : try QualityCodec.decode(slice(b.qualities, seriesData, base), maxCount: b.count)
+            present = try b.presence.map { (r) throws(CodecError) in try PresenceCodec.decode(slice(r, seriesData, base), rows: b.time.rows) }
         } catch {
-            throw StrataError(error, file: name, blockOffset: ChunkFormat.headerSize + valuesRef.offset)
+            throw StrataError(error, file: name, blockOffset: ChunkFormat.headerSize + b.values.lowerBound)
         }
         guard values.count == b.count, qualities.count == b.count, (present?.count ?? rows.count) == b.count else {
             throw StrataError(.corruption, "block columns disagree: \(values.count) values, \(qualities.count) qualities, \(b.count) points",
-                              file: name, offset: ChunkFormat.headerSize + valuesRef.offset)
+                              file: name, offset: ChunkFormat.headerSize + b.values.lowerBound)
         }
         for i in 0..<b.count {
             let t = rows[present.map { Int($0[i]) } ?? i]
             if t >= range.lowerBound && t <= range.upperBound { out.append(t, values[i], qualities[i]) }
-        }
-    }
-
-    func decodeTimestamps(_ time: TimeBlock) throws(StrataError) -> [Int64] {
-        let bytes = try block(time.ref)
-        do throws(CodecError) {
-            let t = try TimestampCodec.decode(bytes, maxCount: time.rows)
-            guard t.count == time.rows, t.first == time.minTime, t.last == time.maxTime else {
-                throw CodecError(.malformed, codec: "timestamps", offset: 0, "block holds \(t.count) timestamps, the index says \(time.rows) in \(time.minTime)...\(time.maxTime)")
-            }
-            return t
-        } catch {
-            throw StrataError(error, file: name, blockOffset: ChunkFormat.headerSize + time.ref.offset)
         }
     }
 }

@@ -30,12 +30,11 @@ final class ChunkWriter {
     let partitionStart: Int64
     let blockRows: Int
     let options: CodecOptions
-    /// Zstd level for a cold file (data region compressed as one frame), or nil.
+    /// Zstd level for a cold re-pack (the data region compressed as one frame when smaller), or nil.
     let coldLevel: Int32?
 
     private let file: any StorageFile
     private var buffer: [UInt8] = []
-    /// Data-region bytes already written to the file (not cold) or buffered (cold).
     private var dataLength = 0
     private var written = 0
     private var groups: [UInt8] = []
@@ -61,27 +60,37 @@ final class ChunkWriter {
     private func appendData(_ bytes: [UInt8]) throws(StrataError) {
         buffer.append(contentsOf: bytes)
         dataLength += bytes.count
-        if coldLevel == nil && buffer.count >= 1 << 20 { try drain() }
-    }
-
-    private func drain() throws(StrataError) {
-        guard !buffer.isEmpty else { return }
-        try file.write(buffer, at: ChunkFormat.headerSize + written)
-        written += buffer.count
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func encodeTimestamps(_ t: ArraySlice<Int64>) -> [UInt8] {
-        var out: [UInt8] = []
-        t.withContiguousStorageIfAvailable { _ = TimestampCodec.encode($0, options: options, into: &out) }
-        return out
+        if coldLevel == nil && buffer.count >= 1 << 20 {
+            try file.write(buffer, at: ChunkFormat.headerSize + written)
+            written += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Timestamp blocks of `t` cut every `blockRows` rows.
     private func timeBlocks(_ t: [Int64]) -> [(range: Range<Int>, bytes: [UInt8])] {
         stride(from: 0, to: t.count, by: blockRows).map { start in
             let range = start..<min(start + blockRows, t.count)
-            return (range, encodeTimestamps(t[range]))
+            var out: [UInt8] = []
+            t[range].withContiguousStorageIfAvailable { _ = TimestampCodec.encode($0, options: options, into: &out) }
+            return (range, out)
+        }
+    }
+
+    /// The group's statistics columns, gathered series by series.
+    private struct Statistics {
+        var minOffsets: [Int64] = []
+        var maxOffsets: [Int64] = []
+        var masks: [UInt8] = []
+        var fields: [[Double]] = Array(repeating: [], count: ChunkFormat.statisticsFields)
+
+        mutating func add(_ s: BlockStatistics) {
+            masks.append(s.qualityMask)
+            fields[0].append(s.first)
+            fields[1].append(s.last)
+            fields[2].append(s.min)
+            fields[3].append(s.max)
+            fields[4].append(s.sum)
         }
     }
 
@@ -105,34 +114,57 @@ final class ChunkWriter {
             shared = sharedCost <= ownCost
         }
 
-        let groupStart = dataLength
         groupCount += 1
+        var statistics = Statistics()
         groups.append(shared ? ChunkFormat.GroupFlag.shared : 0)
-        Varint.append(UInt64(groupStart), to: &groups)
         if shared {
+            Varint.appendSigned(union[0] &- partitionStart, to: &groups)
             Varint.append(UInt64(sharedBlocks.count), to: &groups)
+            var previousMax = union[0]
+            var crc: UInt32 = 0
             for b in sharedBlocks {
-                groups.appendTimeBlock(rows: b.range.count, minTime: union[b.range.lowerBound], maxTime: union[b.range.upperBound - 1],
-                                       partitionStart: partitionStart, block: b.bytes)
+                let lo = union[b.range.lowerBound], hi = union[b.range.upperBound - 1]
+                Varint.append(UInt64(b.range.count), to: &groups)
+                Varint.append(UInt64(bitPattern: lo &- previousMax), to: &groups)
+                Varint.append(UInt64(bitPattern: hi &- lo), to: &groups)
+                Varint.append(UInt64(b.bytes.count), to: &groups)
+                crc = b.bytes.withUnsafeBytes { CRC32C.extend(crc, $0) }
                 try appendData(b.bytes)
+                previousMax = hi
             }
+            groups.appendUInt32LE(crc)
         }
         Varint.append(UInt64(series.count), to: &groups)
         for (k, s) in series.enumerated() {
-            let entry: [UInt8]
+            var data: [UInt8] = []
+            var entry: [UInt8] = []
             if shared {
-                entry = try sharedEntry(s, union: union, blocks: sharedBlocks.map(\.range), groupStart: groupStart)
+                sharedEntry(s, union: union, blocks: sharedBlocks.map(\.range), data: &data, entry: &entry, statistics: &statistics)
             } else {
-                entry = try ownEntry(s, blocks: ownBlocks[k], groupStart: groupStart)
+                ownEntry(s, blocks: ownBlocks[k], data: &data, entry: &entry, statistics: &statistics)
             }
             Varint.append(UInt64(s.id), to: &groups)
             Varint.append(UInt64(entry.count), to: &groups)
             groups.append(contentsOf: entry)
+            try appendData(data)
             summary.points += s.points.count
             summary.series += 1
             summary.minTime = min(summary.minTime, s.points.timestamps[0])
             summary.maxTime = max(summary.maxTime, s.points.timestamps[s.points.count - 1])
         }
+        // Statistics of every (series, non-empty block) of the group, as columns.
+        if shared {
+            for o in statistics.minOffsets { Varint.append(UInt64(bitPattern: o), to: &groups) }
+            for o in statistics.maxOffsets { Varint.append(UInt64(bitPattern: o), to: &groups) }
+        }
+        var masks: [UInt8] = []
+        QualityCodec.encode(statistics.masks, into: &masks)
+        Varint.append(UInt64(masks.count), to: &groups)
+        groups.append(contentsOf: masks)
+        var values: [UInt8] = []
+        ValueCodec.encode(statistics.fields.flatMap { $0 }, options: options, into: &values)
+        Varint.append(UInt64(values.count), to: &groups)
+        groups.append(contentsOf: values)
     }
 
     /// Sorted union of sorted, unique timestamp arrays.
@@ -147,22 +179,31 @@ final class ChunkWriter {
         return out
     }
 
-    private func entryHeader(_ s: ChunkSeriesInput, flags: UInt8, groupStart: Int, blockCount: Int) -> [UInt8] {
-        var e: [UInt8] = [flags]
-        let p = s.points
-        Varint.append(UInt64(p.count), to: &e)
-        Varint.appendSigned(p.timestamps[0] &- partitionStart, to: &e)
-        Varint.append(UInt64(bitPattern: p.timestamps[p.count - 1] &- p.timestamps[0]), to: &e)
-        Varint.append(UInt64(dataLength - groupStart), to: &e)
-        Varint.append(UInt64(blockCount), to: &e)
-        return e
+    /// Values and qualities of points `range`: their lengths go to the entry, their bytes to `data`.
+    private func appendColumns(_ p: PointColumns, _ range: Range<Int>, data: inout [UInt8], entry: inout [UInt8]) {
+        var values: [UInt8] = []
+        p.values[range].withContiguousStorageIfAvailable { _ = ValueCodec.encode($0, options: options, into: &values) }
+        var qualities: [UInt8] = []
+        if p.qualities[range].contains(where: { $0 != 0 }) {
+            p.qualities[range].withContiguousStorageIfAvailable { QualityCodec.encode($0, into: &qualities) }
+        }
+        Varint.append(UInt64(values.count), to: &entry)
+        Varint.append(UInt64(qualities.count), to: &entry)
+        data.append(contentsOf: values)
+        data.append(contentsOf: qualities)
     }
 
-    private func sharedEntry(_ s: ChunkSeriesInput, union: [Int64], blocks: [Range<Int>], groupStart: Int) throws(StrataError) -> [UInt8] {
-        var e = entryHeader(s, flags: 0, groupStart: groupStart, blockCount: blocks.count)
+    private func entryTail(count: Int, data: [UInt8], blockCount: Int, into entry: inout [UInt8]) {
+        Varint.append(UInt64(data.count), to: &entry)
+        entry.appendUInt32LE(CRC32C.checksum(data))
+        Varint.append(UInt64(blockCount), to: &entry)
+    }
+
+    private func sharedEntry(
+        _ s: ChunkSeriesInput, union: [Int64], blocks: [Range<Int>], data: inout [UInt8], entry: inout [UInt8], statistics: inout Statistics
+    ) {
         let p = s.points
-        var stats: [BlockStatistics] = []
-        var minOffsets: [Int64] = [], maxOffsets: [Int64] = []
+        var body: [UInt8] = []
         var j = 0  // next point of the series
         for range in blocks {
             let start = j
@@ -172,96 +213,80 @@ final class ChunkWriter {
                 j += 1
             }
             let count = j - start
-            Varint.append(UInt64(count), to: &e)
+            Varint.append(UInt64(count), to: &body)
             guard count > 0 else { continue }
             if count < range.count {
                 var presence: [UInt8] = []
                 PresenceCodec.encode(present: present, into: &presence)
-                e.appendRef(presence)
-                try appendData(presence)
+                Varint.append(UInt64(presence.count), to: &body)
+                data.append(contentsOf: presence)
             }
-            try appendColumns(p, start..<j, entry: &e)
+            appendColumns(p, start..<j, data: &data, entry: &body)
             let st = BlockStatistics(timestamps: p.timestamps[start..<j], values: p.values[start..<j], qualities: p.qualities[start..<j])
-            minOffsets.append(st.minTime &- union[range.lowerBound])
-            maxOffsets.append(union[range.upperBound - 1] &- st.maxTime)
-            stats.append(st)
+            statistics.minOffsets.append(st.minTime &- union[range.lowerBound])
+            statistics.maxOffsets.append(union[range.upperBound - 1] &- st.maxTime)
+            statistics.add(st)
         }
         precondition(j == p.count, "series timestamps must be a subset of the union")
-        for o in minOffsets { Varint.append(UInt64(bitPattern: o), to: &e) }
-        for o in maxOffsets { Varint.append(UInt64(bitPattern: o), to: &e) }
-        appendStatistics(stats, to: &e)
-        return e
+        entry.append(0)
+        Varint.append(UInt64(p.count), to: &entry)
+        Varint.append(UInt64(bitPattern: p.timestamps[0] &- union[0]), to: &entry)
+        Varint.append(UInt64(bitPattern: union[union.count - 1] &- p.timestamps[p.count - 1]), to: &entry)
+        entryTail(count: p.count, data: data, blockCount: blocks.count, into: &entry)
+        entry.append(contentsOf: body)
     }
 
-    private func ownEntry(_ s: ChunkSeriesInput, blocks: [(range: Range<Int>, bytes: [UInt8])], groupStart: Int) throws(StrataError) -> [UInt8] {
-        var e = entryHeader(s, flags: ChunkFormat.SeriesFlag.ownTimestamps, groupStart: groupStart, blockCount: blocks.count)
+    private func ownEntry(
+        _ s: ChunkSeriesInput, blocks: [(range: Range<Int>, bytes: [UInt8])], data: inout [UInt8], entry: inout [UInt8], statistics: inout Statistics
+    ) {
         let p = s.points
-        var stats: [BlockStatistics] = []
+        var body: [UInt8] = []
+        var previousMax = p.timestamps[0]
         for b in blocks {
-            e.appendTimeBlock(rows: b.range.count, minTime: p.timestamps[b.range.lowerBound], maxTime: p.timestamps[b.range.upperBound - 1],
-                              partitionStart: partitionStart, block: b.bytes)
-            try appendData(b.bytes)
-            try appendColumns(p, b.range, entry: &e)
-            stats.append(BlockStatistics(timestamps: p.timestamps[b.range], values: p.values[b.range], qualities: p.qualities[b.range]))
+            let lo = p.timestamps[b.range.lowerBound], hi = p.timestamps[b.range.upperBound - 1]
+            Varint.append(UInt64(b.range.count), to: &body)
+            Varint.append(UInt64(bitPattern: lo &- previousMax), to: &body)
+            Varint.append(UInt64(bitPattern: hi &- lo), to: &body)
+            Varint.append(UInt64(b.bytes.count), to: &body)
+            data.append(contentsOf: b.bytes)
+            appendColumns(p, b.range, data: &data, entry: &body)
+            statistics.add(BlockStatistics(timestamps: p.timestamps[b.range], values: p.values[b.range], qualities: p.qualities[b.range]))
+            previousMax = hi
         }
-        appendStatistics(stats, to: &e)
-        return e
-    }
-
-    private func appendColumns(_ p: PointColumns, _ range: Range<Int>, entry e: inout [UInt8]) throws(StrataError) {
-        var values: [UInt8] = []
-        p.values[range].withContiguousStorageIfAvailable { _ = ValueCodec.encode($0, options: options, into: &values) }
-        var qualities: [UInt8] = []
-        p.qualities[range].withContiguousStorageIfAvailable { QualityCodec.encode($0, into: &qualities) }
-        e.appendRef(values)
-        e.appendRef(qualities)
-        try appendData(values)
-        try appendData(qualities)
-    }
-
-    /// The statistics columns: quality masks, then first, last, min, max and sum values.
-    private func appendStatistics(_ stats: [BlockStatistics], to e: inout [UInt8]) {
-        func column(_ bytes: [UInt8]) {
-            Varint.append(UInt64(bytes.count), to: &e)
-            e.append(contentsOf: bytes)
-        }
-        var masks: [UInt8] = []
-        QualityCodec.encode(stats.map(\.qualityMask), into: &masks)
-        column(masks)
-        for field in [\BlockStatistics.first, \.last, \.min, \.max, \.sum] {
-            var bytes: [UInt8] = []
-            ValueCodec.encode(stats.map { $0[keyPath: field] }, options: options, into: &bytes)
-            column(bytes)
-        }
+        entry.append(ChunkFormat.SeriesFlag.ownTimestamps)
+        Varint.append(UInt64(p.count), to: &entry)
+        Varint.appendSigned(p.timestamps[0] &- partitionStart, to: &entry)
+        Varint.append(UInt64(bitPattern: p.timestamps[p.count - 1] &- p.timestamps[0]), to: &entry)
+        entryTail(count: p.count, data: data, blockCount: blocks.count, into: &entry)
+        entry.append(contentsOf: body)
     }
 
     /// Writes the index and trailer, syncs and closes the file.
     func finish() throws(StrataError) -> ChunkSummary {
         var flags: UInt16 = 0
-        var storedData: [UInt8] = []
+        var stored: [UInt8] = []
         if let level = coldLevel {
             flags |= ChunkFormat.coldFlag
             if let packed = try? ByteCompression.zstd.compress(buffer, level: level), packed.count < buffer.count {
-                storedData = packed
+                stored = packed
                 flags |= ChunkFormat.zstdFlag
             } else {
-                storedData = buffer
+                stored = buffer
             }
-            buffer.removeAll()
         } else {
-            try drain()
+            stored = buffer
         }
+        buffer = []
         let header = ChunkFormat.header(partitionStart: partitionStart, flags: flags)
         var index: [UInt8] = []
         Varint.append(UInt64(groupCount), to: &index)
         index.append(contentsOf: groups)
-        let storedLength = coldLevel == nil ? written : storedData.count
-        let indexOffset = ChunkFormat.headerSize + storedLength
-        var tail = storedData
+        let indexOffset = ChunkFormat.headerSize + written + stored.count
+        var tail = stored
         tail.append(contentsOf: index)
         tail.append(contentsOf: ChunkFormat.trailer(header: header, indexOffset: indexOffset, indexLength: index.count,
                                                     indexCRC: CRC32C.checksum(index), dataLength: dataLength))
-        try file.write(tail, at: ChunkFormat.headerSize + (coldLevel == nil ? written : 0))
+        try file.write(tail, at: ChunkFormat.headerSize + written)
         try file.write(header, at: 0)
         try file.sync()
         summary.size = indexOffset + index.count + ChunkFormat.trailerSize
