@@ -1,4 +1,7 @@
 import StrataCodecs
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // The engine behind `Store`: its state, and opening (recovery).
 //
@@ -82,6 +85,7 @@ final class Engine: @unchecked Sendable {
         }
         lock = try fs.lock(joinPath(directory, FileNames.lock))
         do throws(StrataError) {
+            try Self.writeLockOwner(fs: fs, directory: directory)
             try fs.createDirectory(joinPath(directory, FileNames.walDirectory))
             try fs.createDirectory(joinPath(directory, FileNames.chunkDirectory))
             var manifest = try Self.loadOrCreateManifest(fs: fs, directory: directory, options: options)
@@ -115,6 +119,14 @@ final class Engine: @unchecked Sendable {
         }
         emit(.opened(recovery))
         if memtableFull() { requestFlush() }
+    }
+
+    /// LOCK holds "strata <pid>\n" for operators wondering who holds the store.
+    private static func writeLockOwner(fs: any FileSystem, directory: String) throws(StrataError) {
+        let file = try fs.open(joinPath(directory, FileNames.lock), .readWrite)
+        defer { file.close() }
+        try file.truncate(to: 0)
+        try file.write(Array("strata \(getpid())\n".utf8), at: 0)
     }
 
     /// Reads MANIFEST, or creates a new store (catalog header, then manifest).

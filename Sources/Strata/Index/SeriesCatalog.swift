@@ -41,8 +41,8 @@ struct SeriesCatalog: Sendable {
 
     /// The id of (device, sensor), creating the series if needed; `created` tells which.
     mutating func resolve(_ device: String, _ sensor: String) -> (id: SeriesID, created: Bool) {
-        let d = number(device, names: &deviceNames, numbers: &deviceNumbers, postings: &seriesOfDevice)
-        let s = number(sensor, names: &sensorNames, numbers: &sensorNumbers, postings: &seriesOfSensor)
+        let d = Self.number(device, names: &deviceNames, numbers: &deviceNumbers, postings: &seriesOfDevice)
+        let s = Self.number(sensor, names: &sensorNames, numbers: &sensorNumbers, postings: &seriesOfSensor)
         let key = Self.pair(d, s)
         if let id = seriesByPair[key] { return (id, false) }
         let id = SeriesID(seriesDevice.count)
@@ -64,7 +64,9 @@ struct SeriesCatalog: Sendable {
         return resolve(device, sensor).id == id
     }
 
-    private func number(
+    /// Static on purpose: an instance method would read a copy of `self` while its
+    /// arrays are passed inout, making every append copy them (quadratic).
+    private static func number(
         _ name: String, names: inout [String], numbers: inout [String: UInt32], postings: inout [[SeriesID]]
     ) -> UInt32 {
         if let n = numbers[name] { return n }

@@ -1,0 +1,229 @@
+import Testing
+@testable import Strata
+import StrataCodecs
+import StrataTestSupport
+import Foundation
+
+@Suite struct ChunkTests {
+    /// Points of a series from a timestamp list, values as decimals, some suspect.
+    static func points(_ t: [Int64], seed: UInt64) -> PointColumns {
+        var rng = SplitMix64(seed: seed)
+        var p = PointColumns()
+        for x in t { p.append(x, Double(Int(rng.next() % 1000)) / 10, rng.next() % 50 == 0 ? 1 : 0) }
+        return p
+    }
+
+    static let day: Int64 = 86_400_000
+
+    /// Writes `devices` (each a list of series) into a chunk file and opens it.
+    func roundTrip(_ devices: [[ChunkSeriesInput]], blockRows: Int = 64, cold: Int32? = nil, fs: InMemoryFileSystem = InMemoryFileSystem()) throws -> ChunkFile {
+        try fs.createDirectory("/s/chunks")
+        let writer = try ChunkWriter(fs: fs, path: "/s/" + FileNames.chunk(7), partitionStart: 0, blockRows: blockRows, coldLevel: cold)
+        for d in devices { try writer.addDevice(d) }
+        let summary = try writer.finish()
+        let file = try ChunkFile(fs: fs, directory: "/s", number: 7)
+        #expect(file.summary == summary)
+        for d in devices {
+            for s in d {
+                #expect(try file.read(s.id, in: Int64.min...Int64.max) == s.points)
+            }
+        }
+        return file
+    }
+
+    @Test func alignedDeviceSharesTimestampsWithPresence() throws {
+        let base = (0..<1000).map { Int64($0) * 10_000 + Int64($0 % 7) - 3 }
+        var series: [ChunkSeriesInput] = []
+        for k in 0..<5 {
+            // Each series misses about 1% of the rows.
+            let mine = base.enumerated().filter { ($0.offset * 7 + k * 13) % 97 != 0 }.map(\.element)
+            series.append(ChunkSeriesInput(id: SeriesID(k), points: Self.points(mine, seed: UInt64(k))))
+        }
+        let file = try roundTrip([series])
+        #expect(try file.entry(0)!.sharedTimestamps)
+        // Sharing beats five separate timestamp columns (each series as its own device).
+        let separate = try roundTrip(series.map { [$0] }, fs: InMemoryFileSystem())
+        #expect(file.size < separate.size, "shared \(file.size) bytes, separate \(separate.size)")
+        // Subranges come back exactly.
+        let p = try file.read(3, in: 2_000_000...3_000_000)
+        #expect(p.timestamps.allSatisfy { $0 >= 2_000_000 && $0 <= 3_000_000 })
+        #expect(p == series[3].points.merged(with: PointColumns()).filtered(2_000_000...3_000_000))
+    }
+
+    @Test func unalignedDeviceKeepsOwnTimestamps() throws {
+        let a = ChunkSeriesInput(id: 1, points: Self.points((0..<500).map { Int64($0) * 60_000 }, seed: 1))
+        let b = ChunkSeriesInput(id: 2, points: Self.points((0..<500).map { Int64($0) * 60_000 + 31_000 }, seed: 2))
+        let file = try roundTrip([[a, b]])
+        #expect(try !file.entry(1)!.sharedTimestamps)
+    }
+
+    @Test func statisticsMatchThePoints() throws {
+        let t = (0..<300).map { Int64($0) * 1000 }
+        var p = Self.points(t, seed: 5)
+        p.values[17] = .nan
+        let file = try roundTrip([[ChunkSeriesInput(id: 0, points: p)], [ChunkSeriesInput(id: 1, points: Self.points(t, seed: 6))]], blockRows: 100)
+        let stats = try file.statistics(0)
+        #expect(stats.count == 3)
+        for (b, st) in stats.enumerated() {
+            let range = (b * 100)..<((b + 1) * 100)
+            let expected = BlockStatistics(timestamps: p.timestamps[range], values: p.values[range], qualities: p.qualities[range])
+            #expect(st == expected)
+        }
+        #expect(stats[0]!.sum.isNaN)
+        #expect(!stats[0]!.min.isNaN)
+        // Decimal sums are exact: the sum of tenths rounded once, not accumulated error.
+        let exact = p.values[100..<200].reduce(0) { $0 + Int(($1 * 10).rounded()) }
+        #expect(stats[1]!.sum == Double(exact) / 10)
+    }
+
+    @Test func coldFilesAreZstdAndReadTheSame() throws {
+        let t = (0..<2000).map { Int64($0) * 10_000 }
+        let file = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 9))]], cold: 9)
+        #expect(file.isCold)
+    }
+
+    @Test func edgeCases() throws {
+        // One point; extreme timestamps; every special double; all-bad qualities.
+        var special = PointColumns()
+        for (i, v) in Generate.specialDoubles.enumerated() { special.append(Int64(i) - 5, v, 2) }
+        var extremes = PointColumns()
+        extremes.append(Int64.min, 1, 0)
+        extremes.append(0, 2, 0)
+        extremes.append(Int64.max, 3, 0)
+        var one = PointColumns()
+        one.append(42, 21.4, 0)
+        _ = try roundTrip([[ChunkSeriesInput(id: 0, points: one)], [ChunkSeriesInput(id: 1, points: special)], [ChunkSeriesInput(id: 2, points: extremes)]])
+    }
+
+    /// A damage to a chunk file and where it must be noticed.
+    struct Damage: Sendable, CustomTestStringConvertible {
+        let name: String
+        let apply: @Sendable (inout [UInt8]) -> Void
+        let atOpen: Bool
+        var testDescription: String { name }
+    }
+
+    static let damages: [Damage] = [
+        .init(name: "truncated", apply: { $0.removeLast(9) }, atOpen: true),
+        .init(name: "bad magic", apply: { $0[1] ^= 0xFF }, atOpen: true),
+        .init(name: "unknown version", apply: { $0[4] = 2 }, atOpen: true),
+        .init(name: "trailer bit flip", apply: { $0[$0.count - 20] ^= 4 }, atOpen: true),
+        .init(name: "index bit flip", apply: { $0[$0.count - 40] ^= 1 }, atOpen: true),
+        .init(name: "data bit flip", apply: { $0[100] ^= 0x10 }, atOpen: false),
+        .init(name: "empty file", apply: { $0 = [] }, atOpen: true),
+    ]
+
+    @Test(arguments: damages)
+    func damagedFilesAreReportedWithFileAndOffset(_ d: Damage) throws {
+        let fs = InMemoryFileSystem()
+        let t = (0..<500).map { Int64($0) * 1000 }
+        _ = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 3)), ChunkSeriesInput(id: 1, points: Self.points(t, seed: 4))]], fs: fs)
+        let path = "/s/" + FileNames.chunk(7)
+        var bytes = fs.contents(path)!
+        d.apply(&bytes)
+        fs.setContents(path, bytes)
+        do {
+            let file = try ChunkFile(fs: fs, directory: "/s", number: 7)
+            #expect(!d.atOpen, "\(d.name) should fail at open")
+            _ = try file.read(0, in: Int64.min...Int64.max)
+            _ = try file.read(1, in: Int64.min...Int64.max)
+            Issue.record("\(d.name) went unnoticed")
+        } catch {
+            #expect(error.file == FileNames.chunk(7))
+            #expect(error.kind == (d.name == "unknown version" ? .unsupportedVersion : .corruption), "\(error)")
+        }
+    }
+}
+
+extension PointColumns {
+    func filtered(_ r: ClosedRange<Int64>) -> PointColumns {
+        var out = PointColumns()
+        for i in 0..<count where r.contains(timestamps[i]) { out.append(timestamps[i], values[i], qualities[i]) }
+        return out
+    }
+}
+
+@Suite struct CatalogTests {
+    @Test func resolveLookupAndPostings() {
+        var c = SeriesCatalog()
+        let a = c.resolve("dev-1", "temp")
+        let b = c.resolve("dev-1", "hum")
+        let d = c.resolve("dev-2", "temp")
+        #expect(a == (0, true) && b.id == 1 && d.id == 2)
+        #expect(c.resolve("dev-1", "temp") == (0, false))
+        #expect(c.select(device: "dev-1", sensorType: nil) == [0, 1])
+        #expect(c.select(device: nil, sensorType: "temp") == [0, 2])
+        #expect(c.select(device: "dev-2", sensorType: "hum") == [])
+        #expect(c.select(device: "nope", sensorType: nil) == [])
+        #expect(c.key(2) == SeriesKey(unchecked: "dev-2", "temp"))
+        let same = c.define(1, "dev-1", "hum"), other = c.define(1, "dev-9", "hum")
+        let gap = c.define(7, "x", "y"), next = c.define(3, "dev-3", "co2")
+        #expect(same && !other && !gap && next)
+    }
+
+    @Test func catalogFileLoadsCommittedRecordsOnly() throws {
+        var c = SeriesCatalog()
+        var bytes = CatalogFile.header()
+        bytes += CatalogFile.record(firstID: 0, [SeriesKey(unchecked: "a", "t"), SeriesKey(unchecked: "b", "t")])
+        let committed = bytes.count
+        bytes += CatalogFile.record(firstID: 2, [SeriesKey(unchecked: "c", "t")])
+        try CatalogFile.load(bytes, committed: committed, into: &c)
+        #expect(c.count == 2)
+        var all = SeriesCatalog()
+        try CatalogFile.load(bytes, committed: bytes.count, into: &all)
+        #expect(all.count == 3)
+        var flipped = bytes
+        flipped[12] ^= 1
+        var broken = SeriesCatalog()
+        #expect(throws: StrataError.self) { try CatalogFile.load(flipped, committed: committed, into: &broken) }
+    }
+
+    @Test func holdsAMillionSeriesInModestMemory() {
+        // 1M series: 200k devices x 5 sensor types.
+        let before = residentBytes()
+        var c = SeriesCatalog()
+        let sensors = ["temperature", "humidity", "battery_v", "energy_wh", "status"]
+        for d in 0..<200_000 {
+            for s in sensors { _ = c.resolve("sensor-\(d)", s) }
+        }
+        let bytes = residentBytes() - before
+        #expect(c.count == 1_000_000)
+        #expect(c.select(device: "sensor-199999", sensorType: nil).count == 5)
+        #expect(c.select(device: nil, sensorType: "status").count == 200_000)
+        #expect(c.lookup("sensor-123456", "humidity") == SeriesID(123_456 * 5 + 1))
+        // Interned names: about 100 bytes per series, postings included (resident memory, so approximate).
+        #expect(bytes / c.count < 150, "\(bytes / c.count) bytes per series")
+        withExtendedLifetime(c) {}
+    }
+}
+
+@Suite struct ManifestTests {
+    @Test func roundTripAndDamage() throws {
+        var m = Manifest(resolution: .microseconds, partitionDuration: 3_600_000_000)
+        m.nextFileNumber = 12
+        m.walStart = 4
+        m.catalogLength = 1234
+        m.catalogSeries = 17
+        m.chunks = [ManifestChunk(number: 3, partitionStart: -3_600_000_000, summary: ChunkSummary(size: 100, points: 5, series: 2, minTime: -3_599_000_000, maxTime: -1))]
+        m.sources = ["kafka/a/0": "99", "mqtt": "seq 7"]
+        let bytes = m.encode()
+        #expect(try Manifest.decode(bytes) == m)
+        for i in 0..<bytes.count {
+            var d = bytes
+            d[i] ^= 0x20
+            #expect(throws: StrataError.self) { _ = try Manifest.decode(d) }
+        }
+        for n in 0..<bytes.count {
+            #expect(throws: StrataError.self) { _ = try Manifest.decode(Array(bytes.prefix(n))) }
+        }
+    }
+}
+
+/// Resident memory of this process (VmRSS), in bytes.
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+    }
+    return 0
+}
