@@ -82,9 +82,11 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// Simulates a crash: unsynced file data and unsynced directory entries are
-    /// lost. With `tornPrefix`, each file keeps a prefix of its unsynced writes,
-    /// the last of which may be cut after `tornPrefix(bytesOfThatWrite)` bytes.
-    public func crash(keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
+    /// lost. With `keepUnsynced`, each file keeps a prefix of its unsynced writes,
+    /// the last of which may be cut short. With `keepEntries`, directory changes
+    /// (creations, renames, removals) survive even if their directory was not
+    /// synced, as file systems are allowed to do.
+    public func crash(keepEntries: Bool = false, keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
         state.withLock { s in
             var byInode: [ObjectIdentifier: String] = [:]
             for (path, inode) in s.current { byInode[ObjectIdentifier(inode)] = path }
@@ -110,7 +112,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
                 inode.durable = data
                 inode.pending = []
             }
-            s.current = s.durable
+            if keepEntries { s.durable = s.current } else { s.current = s.durable }
             s.locks = []
             s.fault = nil
             s.poweredOff = false

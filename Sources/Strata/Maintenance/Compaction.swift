@@ -83,30 +83,37 @@ extension Engine {
             writer.abandon()
             throw error
         }
+        // The manifest without the inputs. If writing it fails it may still have
+        // replaced the old one: keep every file; the next open removes whichever
+        // ones the durable manifest does not list.
+        let removed = Set(inputs.map(\.number))
+        var manifest = state.withLock { $0.manifest }
+        manifest.chunks.removeAll { removed.contains($0.number) }
+        manifest.chunks.append(ManifestChunk(number: number, partitionStart: start, summary: summary))
+        manifest.chunks.sort { $0.number < $1.number }
+        try fs.writeAtomically(manifest.encode(), to: path(FileNames.manifest), directory: directory)
+        let committed = manifest
         let output: ChunkFile
-        let manifest: Manifest
         do throws(StrataError) {
-            let removed = Set(inputs.map(\.number))
-            var m = state.withLock { $0.manifest }
-            m.chunks.removeAll { removed.contains($0.number) }
-            m.chunks.append(ManifestChunk(number: number, partitionStart: start, summary: summary))
-            m.chunks.sort { $0.number < $1.number }
-            try fs.writeAtomically(m.encode(), to: path(FileNames.manifest), directory: directory)
-            manifest = m
             output = try ChunkFile(fs: fs, directory: directory, number: number)
         } catch {
-            try? fs.remove(path(FileNames.chunk(number)))
+            // Committed but unreadable for now: readers keep using the inputs, which
+            // stay on disk until the next open (they are no longer in the manifest).
+            state.withLock { s in
+                let next = s.manifest.nextFileNumber
+                s.manifest = committed
+                s.manifest.nextFileNumber = max(next, committed.nextFileNumber)
+            }
             throw error
         }
         let fs = self.fs
         state.withLock { s in
-            let removed = Set(inputs.map(\.number))
             s.chunks.removeAll { removed.contains($0.number) }
             s.chunks.append(output)
             s.chunks.sort { $0.number < $1.number }
             let next = s.manifest.nextFileNumber
-            s.manifest = manifest
-            s.manifest.nextFileNumber = max(next, manifest.nextFileNumber)
+            s.manifest = committed
+            s.manifest.nextFileNumber = max(next, committed.nextFileNumber)
             s.statistics.compactions += 1
         }
         for c in inputs {

@@ -105,7 +105,7 @@ extension Engine {
             throw error
         }
 
-        // 2. Catalog, 3. manifest.
+        // 2. Catalog (bytes past the committed length are harmless until the manifest commits them).
         var manifest = base
         manifest.nextFileNumber = firstNumber + UInt64(starts.count)
         do throws(StrataError) {
@@ -119,14 +119,19 @@ extension Engine {
                 manifest.catalogLength += record.count
                 manifest.catalogSeries += newKeys.count
             }
-            manifest.chunks += written.map { ManifestChunk(number: $0.number, partitionStart: $0.start, summary: $0.summary) }
-            manifest.walStart = walStart
-            for (source, position) in memtable.sources { manifest.sources[source] = position }
-            try fs.writeAtomically(manifest.encode(), to: path(FileNames.manifest), directory: directory)
         } catch {
             for w in written { try? fs.remove(path(FileNames.chunk(w.number))) }
             throw error
         }
+
+        // 3. Manifest. If writing it fails, it may or may not have replaced the old
+        // one (the rename may have happened): keep the chunk files either way. The
+        // memtable stays frozen and a retry writes new files; whichever files the
+        // durable manifest does not list are removed at the next open.
+        manifest.chunks += written.map { ManifestChunk(number: $0.number, partitionStart: $0.start, summary: $0.summary) }
+        manifest.walStart = walStart
+        for (source, position) in memtable.sources { manifest.sources[source] = position }
+        try fs.writeAtomically(manifest.encode(), to: path(FileNames.manifest), directory: directory)
 
         // 4. Install. Opening reads each file back, checking what was written.
         var opened: [ChunkFile] = []
@@ -141,21 +146,24 @@ extension Engine {
         state.withLock { s in
             s.chunks.append(contentsOf: opened)
             s.chunks.sort { $0.number < $1.number }
-            s.frozen = nil
+            // If a committed file could not be opened, readers cannot see its points:
+            // keep the frozen memtable so they still can, and let the retry write
+            // them again (a duplicate on disk that compaction merges away).
+            if openFailure == nil { s.frozen = nil }
             let next = s.manifest.nextFileNumber
             s.manifest = manifest
             s.manifest.nextFileNumber = max(next, manifest.nextFileNumber)
             s.statistics.flushes += 1
         }
         state.broadcast()
-        if let openFailure { throw openFailure }
 
-        // 5. Old log segments.
+        // 5. Old log segments (their batches are in committed chunk files now).
         if let names = try? fs.list(path(FileNames.walDirectory)) {
             for name in names {
                 if let seq = FileNames.parseWALSegment(name), seq < walStart { try? fs.remove(path("\(FileNames.walDirectory)/\(name)")) }
             }
         }
+        if let openFailure { throw openFailure }
         emit(.flushed(points: memtable.points, files: written.count, bytes: written.reduce(0) { $0 + $1.summary.size },
                       milliseconds: Double(Clock.monotonicNanoseconds() - started) / 1e6))
     }
