@@ -60,7 +60,14 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataTests",
-            dependencies: ["Strata", "StrataTestSupport"]
+            dependencies: ["Strata", "StrataTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        // The child process of the crash-loop test (killed with SIGKILL mid-write).
+        .executableTarget(
+            name: "StrataCrashChild",
+            dependencies: ["Strata"],
+            path: "Tests/StrataCrashChild"
         ),
     ],
     swiftLanguageModes: [.v6]

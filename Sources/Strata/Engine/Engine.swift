@@ -227,6 +227,15 @@ final class Engine: @unchecked Sendable {
             }
             report.segments += 1
             report.records += result.records
+            if result.validLength < WALFormat.headerSize {
+                // Created but its header never reached the disk: it holds nothing. Remove
+                // it and reuse its number, or it would be a torn segment that is not last.
+                report.droppedBytes += result.droppedBytes
+                file.close()
+                try fs.remove(joinPath(directory, FileNames.walSegment(seq)))
+                try fs.syncDirectory(walDir)
+                return seq - 1
+            }
             if result.droppedBytes > 0 {
                 report.droppedBytes += result.droppedBytes
                 report.droppedRecords += result.droppedRecords
