@@ -12,7 +12,7 @@ let package = Package(
     ],
     targets: [
         // The drivers, shared by the targets and by the crasher replay in the unit tests' spirit.
-        .target(name: "FuzzSupport", dependencies: [.product(name: "StrataCodecs", package: "Strata")]),
+        .target(name: "FuzzSupport", dependencies: [.product(name: "StrataCodecs", package: "Strata"), .product(name: "Strata", package: "Strata")]),
         .executableTarget(name: "fuzz-timestamps-dod", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-timestamps-for", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-timestamps-grid", dependencies: ["FuzzSupport"]),
@@ -23,6 +23,11 @@ let package = Package(
         .executableTarget(name: "fuzz-zstd", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-roundtrip-timestamps", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-roundtrip-values", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-presence", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-wal-segment", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-chunk-file", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

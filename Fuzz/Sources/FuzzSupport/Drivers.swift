@@ -1,6 +1,7 @@
 // What each fuzz target does with its input. Decoders must never trap on
 // any bytes; encoders must round-trip whatever values the bytes spell.
 import StrataCodecs
+@_spi(Fuzzing) import Strata
 
 /// Largest count a fuzz input may declare; keeps memory bounded.
 let limit = 1 << 16
@@ -79,4 +80,23 @@ public func roundTripValues(_ data: UnsafePointer<UInt8>, _ size: Int) {
     ValueCodec.gorilla.encode(values, into: &gorilla)
     guard chosen.count <= gorilla.count else { fatalError("choice larger than Gorilla for \(bits)") }
     guard (try? ValueCodec.decode(chosen, maxCount: n))?.map(\.bitPattern) == bits else { fatalError("choice failed to round-trip \(bits)") }
+}
+
+public func decodePresence(_ data: UnsafePointer<UInt8>, _ size: Int) {
+    // First byte: the row count the caller expects (1...256); the rest: the block after its codec byte.
+    guard size >= 1 else { return }
+    _ = try? PresenceCodec.decode([PresenceCodec.codecByte] + Array(UnsafeBufferPointer(start: data + 1, count: size - 1)), rows: Int(data[0]) + 1)
+}
+
+/// Which engine file parser a target feeds.
+public enum EngineFile { case walSegment, chunkFile, manifest, catalog }
+
+public func engine(_ kind: EngineFile, _ data: UnsafePointer<UInt8>, _ size: Int) {
+    let input = bytes(data, size)
+    switch kind {
+    case .walSegment: try? FuzzingEntryPoints.walSegment(input)
+    case .chunkFile: try? FuzzingEntryPoints.chunkFile(input)
+    case .manifest: try? FuzzingEntryPoints.manifest(input)
+    case .catalog: try? FuzzingEntryPoints.catalog(input)
+    }
 }
