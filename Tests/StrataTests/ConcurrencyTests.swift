@@ -116,3 +116,42 @@ import StrataTestSupport
         try store.close()
     }
 }
+
+/// Regression: a memtable frozen by a writer while the previous flush was
+/// finishing got no flush job (the running one was still marked queued), and
+/// writers then waited for memory forever. Found by the 50M-point benchmark.
+@Suite struct FlushSchedulingTests {
+    @Test func writersNeverWaitForAFlushThatWasNotScheduled() throws {
+        let fs = InMemoryFileSystem()
+        var options = StoreFixtures.options(fs, memtableBytes: 1 << 16)
+        options.sync = .none
+        options.compactionTrigger = 0
+        let store = try Store(at: "/f", options: options)
+        let group = DispatchGroup()
+        for w in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                for i in 0..<600 {
+                    _ = try? store.write(StoreFixtures.fleet(devices: 3, sensors: 2, steps: 20, start: Int64(w * 10_000 + i) * 1_000_000))
+                }
+            }
+        }
+        // A watchdog instead of a hang: if writing stops making progress, fail and unblock the writers.
+        var last = -1
+        while group.wait(timeout: .now() + 20) == .timedOut {
+            let now = store.statistics().batchesWritten
+            if now == last {
+                Issue.record("writers made no progress for 20 s at \(now) batches: a frozen memtable has no flush")
+                try? store.close()
+                group.wait()
+                return
+            }
+            last = now
+        }
+        #expect(store.statistics().batchesWritten == 1200)
+        try store.flush()
+        try store.verify()
+        try store.close()
+    }
+}

@@ -175,6 +175,51 @@ func memoryReport() throws {
     try? FileManager.default.removeItem(atPath: dir)
 }
 
+/// 50M points generated on the fly (2000 devices x 5 sensors x 5000 steps at 10 s,
+/// decimals with jitter): peak RSS against the memtable bound.
+func memory50MReport() throws {
+    print("== peak memory during a 50M-point ingest (default options: memtable bound 64 MiB)")
+    let dir = fresh("memory50m")
+    let baseline = ProcessMemory.currentMiB
+    ProcessMemory.resetPeak()
+    let store = try Store(at: dir)
+    var rng = SplitMix64(seed: 5)
+    let devices = (0..<2000).map { "sensor-\($0)" }
+    let sensors = ["temperature", "humidity", "battery_v", "energy_wh", "status"]
+    var state = (0..<2000).map { _ in Double(rng.next() % 300) / 10 }
+    var batch: [Reading] = []
+    batch.reserveCapacity(10_000)
+    var written = 0
+    let start = monotonicSeconds()
+    var midPeak = 0.0
+    for step in 0..<5000 {
+        let t0: Int64 = 1_767_225_600_000 + Int64(step) * 10_000
+        for d in 0..<2000 {
+            state[d] += Double(Int(rng.next() % 3) - 1) / 10
+            let t = t0 + Int64(rng.next() % 11) - 5
+            for (k, sensor) in sensors.enumerated() {
+                batch.append(Reading(deviceID: devices[d], sensorType: sensor, timestamp: t, value: (state[d] * 10).rounded() / 10 + Double(k)))
+                if batch.count == 10_000 {
+                    try store.write(batch)
+                    written += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if step == 2500 { midPeak = ProcessMemory.peakMiB }
+    }
+    try store.write(batch)
+    written += batch.count
+    let elapsed = monotonicSeconds() - start
+    let peak = ProcessMemory.peakMiB
+    let st = store.statistics()
+    try store.close()
+    print("   \(written) points in \(f(elapsed)) s (generation included): RSS before opening \(f(baseline, 0)) MiB, peak \(f(peak, 0)) MiB (at half way \(f(midPeak, 0)) MiB)")
+    print("   the store's share: \(f(peak - baseline, 0)) MiB = 64 MiB memtable bound + \(f(peak - baseline - 64, 0)) MiB (frozen memtable being flushed, flush working set, 10,000-reading batch, catalog of \(st.series) series)")
+    print("   \(st.flushes) flushes, \(st.compactions) compactions, writers stalled \(f(st.stallMilliseconds, 0)) ms")
+    try? FileManager.default.removeItem(atPath: dir)
+}
+
 func reopenReport() throws {
     print("== reopen after a crash with 1M points in the WAL")
     let dir = fresh("reopen")
@@ -236,12 +281,14 @@ do {
     case "ingest": try ingestReport()
     case "sizes": try sizesReport()
     case "memory": try memoryReport()
+    case "memory50m": try memory50MReport()
     case "reopen": try reopenReport()
     case "read": try readReport()
     default:
         try ingestReport()
         try sizesReport()
         try memoryReport()
+        try memory50MReport()
         try reopenReport()
         try readReport()
     }

@@ -49,17 +49,25 @@ extension Engine {
         } catch {
             failure = error
         }
-        state.withLock { s in
-            s.flushQueued = false
+        // While this job ran, writers may have frozen the next memtable without
+        // queueing a job (this one was still queued): this job takes it on.
+        let again: Bool = state.withLock { s in
             s.flushError = failure
-            if failure == nil, s.active.bytes >= options.memtableBytes {
-                // Writers filled the next memtable meanwhile: freeze it now.
+            if failure == nil && s.frozen == nil && s.active.bytes >= options.memtableBytes {
                 try? freezeLocked(&s)
             }
+            if failure == nil && s.frozen != nil { return true }
+            s.flushQueued = false
+            return false
         }
         state.broadcast()
         if let failure {
             emit(.backgroundError(failure))
+            return
+        }
+        if again {
+            let engine = self
+            worker.submit { engine.runFlush() }
             return
         }
         compactIfNeeded()
@@ -76,12 +84,20 @@ extension Engine {
             return (ids, devices, newKeys, s.active.firstSegment, s.manifest)
         }
 
-        // Points per partition, grouped by device.
-        var partitions: [Int64: [(device: UInt32, input: ChunkSeriesInput)]] = [:]
+        // Which partitions each series touches. Points are materialised one device
+        // at a time while writing, so the flush's working set stays small.
+        var partitions: [Int64: [(device: UInt32, id: SeriesID)]] = [:]
+        var snapshots: [SeriesID: SeriesSnapshot] = [:]
         for (k, id) in ids.enumerated() {
-            guard let points = memtable.snapshot(id)?.points(in: Int64.min...Int64.max) else { continue }
-            for (start, slice) in split(points) {
-                partitions[start, default: []].append((devices[k], ChunkSeriesInput(id: id, points: slice)))
+            guard let snapshot = memtable.snapshot(id), snapshot.count > 0 else { continue }
+            snapshots[id] = snapshot
+            let first = partitionStart(snapshot.minTime)
+            if first == partitionStart(snapshot.maxTime) {
+                partitions[first, default: []].append((devices[k], id))
+            } else {
+                for (start, _) in split(snapshot.points(in: Int64.min...Int64.max)) {
+                    partitions[start, default: []].append((devices[k], id))
+                }
             }
         }
         let starts = partitions.keys.sorted()
@@ -95,7 +111,11 @@ extension Engine {
         do throws(StrataError) {
             for (i, start) in starts.enumerated() {
                 let number = firstNumber + UInt64(i)
-                let summary = try writeChunk(number: number, partitionStart: start, series: partitions[start]!, coldLevel: nil)
+                let (end, overflow) = start.addingReportingOverflow(partitionDuration - 1)
+                let range = start...(overflow ? Int64.max : end)
+                let summary = try writeChunk(number: number, partitionStart: start, series: partitions[start]!) { id in
+                    snapshots[id]!.points(in: range)
+                }
                 written.append((number, start, summary))
             }
             if !written.isEmpty { try fs.syncDirectory(path(FileNames.chunkDirectory)) }
@@ -200,19 +220,21 @@ extension Engine {
         return out
     }
 
-    /// Writes one chunk file: the series grouped by device, devices and series ascending.
+    /// Writes one chunk file: the series grouped by device, devices and series
+    /// ascending; `points` gives a series' points in the partition.
     func writeChunk(
-        number: UInt64, partitionStart: Int64, series: [(device: UInt32, input: ChunkSeriesInput)], coldLevel: Int32?
+        number: UInt64, partitionStart: Int64, series: [(device: UInt32, id: SeriesID)], points: (SeriesID) -> PointColumns
     ) throws(StrataError) -> ChunkSummary {
         let writer = try ChunkWriter(fs: fs, path: path(FileNames.chunk(number)), partitionStart: partitionStart,
-                                     blockRows: options.blockRows, options: codecOptions, coldLevel: coldLevel)
+                                     blockRows: options.blockRows, options: codecOptions)
         do throws(StrataError) {
-            let sorted = series.sorted { ($0.device, $0.input.id) < ($1.device, $1.input.id) }
+            let sorted = series.sorted { ($0.device, $0.id) < ($1.device, $1.id) }
             var i = 0
             while i < sorted.count {
                 var j = i + 1
                 while j < sorted.count && sorted[j].device == sorted[i].device { j += 1 }
-                try writer.addDevice(sorted[i..<j].map(\.input))
+                let inputs = sorted[i..<j].map { ChunkSeriesInput(id: $0.id, points: points($0.id)) }.filter { !$0.points.isEmpty }
+                if !inputs.isEmpty { try writer.addDevice(inputs) }
                 i = j
             }
             return try writer.finish()
