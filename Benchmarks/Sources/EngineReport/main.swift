@@ -182,7 +182,10 @@ func memory50MReport() throws {
     let dir = fresh("memory50m")
     let baseline = ProcessMemory.currentMiB
     ProcessMemory.resetPeak()
-    let store = try Store(at: dir)
+    var options = Options()
+    if CommandLine.arguments.contains("nocompact") { options.compactionTrigger = 0 }
+    if let m = CommandLine.arguments.first(where: { $0.hasPrefix("memtable=") }) { options.memtableBytes = Int(m.dropFirst(9))! << 20 }
+    let store = try Store(at: dir, options: options)
     var rng = SplitMix64(seed: 5)
     let devices = (0..<2000).map { "sensor-\($0)" }
     let sensors = ["temperature", "humidity", "battery_v", "energy_wh", "status"]
@@ -207,6 +210,10 @@ func memory50MReport() throws {
             }
         }
         if step == 2500 { midPeak = ProcessMemory.peakMiB }
+        if step % 500 == 0 && CommandLine.arguments.contains("trace") {
+            let st = store.statistics()
+            print("   step \(step): RSS \(f(ProcessMemory.currentMiB, 0)) MiB, peak \(f(ProcessMemory.peakMiB, 0)), memtables \(st.memtableBytes >> 20) MiB, files \(st.chunkFiles)")
+        }
     }
     try store.write(batch)
     written += batch.count

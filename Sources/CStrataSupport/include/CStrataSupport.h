@@ -25,6 +25,11 @@ uint32_t strata_crc32c_extend_portable(uint32_t crc, const void *data, size_t le
 /// 1 when the hardware path is used, 0 otherwise.
 int strata_crc32c_hardware_available(void);
 
+/// Returns freed heap memory to the operating system where the C library
+/// allows it (glibc's malloc_trim); a no-op elsewhere. Called after flushes
+/// and compactions, whose large temporary buffers would otherwise stay resident.
+void strata_release_free_memory(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -71,6 +71,7 @@ extension Engine {
             return
         }
         compactIfNeeded()
+        releaseFreeMemory()
     }
 
     /// Writes `memtable` into chunk files and commits them (steps 1 to 5 above).

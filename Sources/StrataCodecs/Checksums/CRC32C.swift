@@ -35,3 +35,8 @@ public enum CRC32C {
     /// True when the hardware instruction is in use.
     package static var usesHardware: Bool { strata_crc32c_hardware_available() != 0 }
 }
+
+/// Gives freed heap memory back to the operating system (glibc's malloc_trim).
+package func releaseFreeMemory() {
+    strata_release_free_memory()
+}

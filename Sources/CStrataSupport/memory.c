@@ -1,0 +1,11 @@
+// See CStrataSupport.h.
+#include "CStrataSupport.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void strata_release_free_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
