@@ -24,8 +24,8 @@ import StrataCodecs
 // holds the blocks in exactly the order the index lists them.
 
 enum ChunkFormat {
-    static let magic: [UInt8] = Array("SCHK".utf8)
-    static let version: UInt16 = 1
+    static let fileHeader = FileHeader(magic: Array("SCHK".utf8), version: 1, kind: "chunk file")
+    static var magic: [UInt8] { fileHeader.magic }
     static let headerSize = 16
     static let trailerSize = 32
     static let zstdFlag: UInt16 = 1
@@ -36,9 +36,7 @@ enum ChunkFormat {
     static let statisticsFields = 5
 
     static func header(partitionStart: Int64, flags: UInt16) -> [UInt8] {
-        var h = magic
-        h.append(UInt8(version & 0xFF)); h.append(UInt8(version >> 8))
-        h.append(UInt8(flags & 0xFF)); h.append(UInt8(flags >> 8))
+        var h = fileHeader.bytes(flags: flags)
         h.appendUInt64LE(UInt64(bitPattern: partitionStart))
         return h
     }

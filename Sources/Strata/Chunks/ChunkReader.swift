@@ -68,12 +68,7 @@ final class ChunkFile: @unchecked Sendable {
                 throw StrataError(.corruption, "file of \(size) bytes is too short for a chunk", file: name, offset: 0)
             }
             let header = try file.read(at: 0, count: ChunkFormat.headerSize)
-            guard Array(header[0..<4]) == ChunkFormat.magic else { throw StrataError(.corruption, "bad magic", file: name, offset: 0) }
-            let version = UInt16(header[4]) | UInt16(header[5]) << 8
-            guard version == ChunkFormat.version else {
-                throw StrataError(.unsupportedVersion, "chunk version \(version); this build reads version \(ChunkFormat.version)", file: name, offset: 4)
-            }
-            let flags = UInt16(header[6]) | UInt16(header[7]) << 8
+            let flags = try ChunkFormat.fileHeader.check(header, file: name)
             guard flags & ~(ChunkFormat.zstdFlag | ChunkFormat.coldFlag) == 0 else {
                 throw StrataError(.corruption, "unknown flags 0x\(String(flags, radix: 16))", file: name, offset: 6)
             }

@@ -29,13 +29,10 @@ struct Manifest: Equatable, Sendable {
     var chunks: [ManifestChunk] = []
     var sources: [String: String] = [:]
 
-    static let magic: [UInt8] = Array("SMAN".utf8)
-    static let version: UInt16 = 1
+    static let fileHeader = FileHeader(magic: Array("SMAN".utf8), version: 1, kind: "manifest")
 
     func encode() -> [UInt8] {
-        var out = Self.magic
-        out.append(UInt8(Self.version & 0xFF)); out.append(UInt8(Self.version >> 8))
-        out.append(0); out.append(0)
+        var out = Self.fileHeader.bytes()
         out.append(resolution.rawValue)
         Varint.append(UInt64(partitionDuration), to: &out)
         Varint.append(nextFileNumber, to: &out)
@@ -64,11 +61,7 @@ struct Manifest: Equatable, Sendable {
     static func decode(_ bytes: [UInt8]) throws(StrataError) -> Manifest {
         let file = FileNames.manifest
         guard bytes.count >= 12 else { throw StrataError(.corruption, "manifest of \(bytes.count) bytes is too short", file: file, offset: 0) }
-        guard Array(bytes[0..<4]) == magic else { throw StrataError(.corruption, "bad magic", file: file, offset: 0) }
-        let v = UInt16(bytes[4]) | UInt16(bytes[5]) << 8
-        guard v == version else {
-            throw StrataError(.unsupportedVersion, "manifest version \(v); this build reads version \(version)", file: file, offset: 4)
-        }
+        guard try fileHeader.check(bytes, file: file) == 0 else { throw StrataError(.corruption, "reserved header bytes set", file: file, offset: 6) }
         let stored = bytes[(bytes.count - 4)...].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard CRC32C.checksum(Array(bytes[0..<(bytes.count - 4)])) == stored else {
             throw StrataError(.corruption, "manifest checksum mismatch", file: file, offset: bytes.count - 4)

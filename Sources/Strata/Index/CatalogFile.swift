@@ -10,16 +10,10 @@ import StrataCodecs
 //   body    := firstID:varint count:varint (deviceLen:varint device sensorLen:varint sensor)*
 
 enum CatalogFile {
-    static let magic: [UInt8] = Array("SCAT".utf8)
-    static let version: UInt16 = 1
-    static let headerSize = 8
+    static let fileHeader = FileHeader(magic: Array("SCAT".utf8), version: 1, kind: "catalog")
+    static let headerSize = FileHeader.size
 
-    static func header() -> [UInt8] {
-        var h = magic
-        h.append(UInt8(version & 0xFF)); h.append(UInt8(version >> 8))
-        h.append(0); h.append(0)
-        return h
-    }
+    static func header() -> [UInt8] { fileHeader.bytes() }
 
     /// One record defining series firstID..<firstID+names.count.
     static func record(firstID: SeriesID, _ names: [SeriesKey]) -> [UInt8] {
@@ -47,11 +41,7 @@ enum CatalogFile {
         guard committed >= headerSize else {
             throw StrataError(.corruption, "committed length \(committed) is shorter than the header", file: file, offset: 0)
         }
-        guard Array(bytes[0..<4]) == magic else { throw StrataError(.corruption, "bad magic", file: file, offset: 0) }
-        let v = UInt16(bytes[4]) | UInt16(bytes[5]) << 8
-        guard v == version else {
-            throw StrataError(.unsupportedVersion, "catalog version \(v); this build reads version \(version)", file: file, offset: 4)
-        }
+        guard try fileHeader.check(bytes, file: file) == 0 else { throw StrataError(.corruption, "reserved header bytes set", file: file, offset: 6) }
         var offset = headerSize
         while offset < committed {
             guard committed - offset >= 8 else {

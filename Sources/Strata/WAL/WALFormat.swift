@@ -15,8 +15,7 @@ import StrataCodecs
 //   (types 0 and 3-255 are unknown: a record with one is corrupt)
 
 enum WALFormat {
-    static let magic: [UInt8] = Array("SWAL".utf8)
-    static let version: UInt16 = 1
+    static let fileHeader = FileHeader(magic: Array("SWAL".utf8), version: 1, kind: "WAL segment")
     static let headerSize = 16
     static let prefixSize = 8
     /// Largest record accepted when reading (a batch of about 4M points).
@@ -28,9 +27,7 @@ enum WALFormat {
     }
 
     static func header(sequence: UInt64) -> [UInt8] {
-        var h = magic
-        h.append(UInt8(version & 0xFF)); h.append(UInt8(version >> 8))
-        h.append(0); h.append(0)
+        var h = fileHeader.bytes()
         h.appendUInt64LE(sequence)
         return h
     }

@@ -62,10 +62,8 @@ enum WALReader {
             result.droppedBytes = bytes.count
             return result
         }
-        guard Array(bytes[0..<4]) == WALFormat.magic else { throw StrataError(.corruption, "bad segment magic", file: file, offset: 0) }
-        let version = UInt16(bytes[4]) | UInt16(bytes[5]) << 8
-        guard version == WALFormat.version else {
-            throw StrataError(.unsupportedVersion, "WAL segment version \(version); this build reads version \(WALFormat.version)", file: file, offset: 4)
+        guard try WALFormat.fileHeader.check(bytes, file: file) == 0 else {
+            throw StrataError(.corruption, "reserved header bytes set", file: file, offset: 6)
         }
         let headerSequence = UInt64(load32(bytes, 8)) | UInt64(load32(bytes, 12)) << 32
         guard headerSequence == sequence else {
