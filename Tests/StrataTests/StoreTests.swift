@@ -97,6 +97,16 @@ import StrataTestSupport
 }
 
 @Suite struct StoreAPITests {
+    @Test func timeRanges() {
+        #expect(TimeRange(from: 5, until: 5).isEmpty)
+        #expect(TimeRange(from: 5, until: 4).isEmpty)
+        #expect(TimeRange(from: .min, until: .min).isEmpty)
+        #expect(!TimeRange(from: .min, until: .min + 1).isEmpty)
+        #expect(TimeRange(from: 1, until: 3).contains(2) && !TimeRange(from: 1, until: 3).contains(3))
+        #expect(TimeRange.all.contains(.max) && TimeRange.all.contains(.min))
+        #expect(!TimeRange(from: 10, until: 0).contains(5))
+    }
+
     @Test func syncPolicies() throws {
         for policy in [SyncPolicy.interval(milliseconds: 5), .none] {
             let fs = InMemoryFileSystem()
@@ -200,6 +210,10 @@ import StrataTestSupport
             ($0 as? StrataError)?.reason.contains("sensor_type is 300 bytes long") == true
         }
         #expect { try store.write([], sources: ["": "1"]) } throws: { ($0 as? StrataError)?.kind == .invalidArgument }
+        #expect { try store.write([Reading(deviceID: "fine", sensorType: "t", timestamp: 0, value: 1),
+                                   Reading(deviceID: "bad\n", sensorType: "t", timestamp: 0, value: 1)]) } throws: {
+            ($0 as? StrataError)?.reason.contains("U+000A") == true
+        }
         // A rejected batch leaves nothing behind, not even a new series.
         #expect(try store.series().isEmpty)
         // Extreme timestamps and special values are data, stored bit-exactly.

@@ -18,8 +18,13 @@ public struct TimeRange: Sendable, Hashable, CustomStringConvertible {
 
     /// `[from, until)`: `until` excluded. An empty range when `until <= from`.
     public init(from: Int64, until: Int64) {
-        lowerBound = from
-        upperBound = until &- 1
+        if until <= from {
+            lowerBound = .max
+            upperBound = .min
+        } else {
+            lowerBound = from
+            upperBound = until - 1
+        }
     }
 
     /// Every timestamp.

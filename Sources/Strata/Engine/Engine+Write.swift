@@ -56,20 +56,20 @@ extension Engine {
                 throw error
             }
             stalled = Clock.monotonicNanoseconds() - stallStart > 1_000_000
-            var ids: [SeriesID] = []
-            ids.reserveCapacity(pairs.count)
-            for pair in pairs {
-                if let id = s.catalog.lookup(pair.device, pair.sensor) {
-                    ids.append(id)
-                } else {
-                    try SeriesKey.validate(pair.device, field: "device_id")
-                    try SeriesKey.validate(pair.sensor, field: "sensor_type")
-                    guard s.catalog.count < Int(SeriesID.max) else { throw StrataError(.limitExceeded, "the catalog is full") }
-                    ids.append(s.catalog.resolve(pair.device, pair.sensor).id)
-                }
+            var ids: [SeriesID?] = pairs.map { s.catalog.lookup($0.device, $0.sensor) }
+            // Validate every new name before creating any series: a rejected batch leaves nothing behind.
+            var created = 0
+            for (k, pair) in pairs.enumerated() where ids[k] == nil {
+                try SeriesKey.validate(pair.device, field: "device_id")
+                try SeriesKey.validate(pair.sensor, field: "sensor_type")
+                created += 1
+            }
+            guard s.catalog.count + created <= Int(SeriesID.max) else { throw StrataError(.limitExceeded, "the catalog is full") }
+            for (k, pair) in pairs.enumerated() where ids[k] == nil {
+                ids[k] = s.catalog.resolve(pair.device, pair.sensor).id
             }
             s.statistics.series = s.catalog.count
-            return ids
+            return ids.map { $0! }
         } } catch {
             if retryFlush { requestFlush() }
             throw error
