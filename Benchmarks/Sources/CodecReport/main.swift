@@ -129,7 +129,17 @@ func report(_ jobs: [Job]) -> Int32 {
         }
     }
 
-        if let codec = ProcessInfo.processInfo.environment["PROFILE_ENCODE"] {
+        if ProcessInfo.processInfo.environment["PROFILE_DECODE"] != nil {
+        // For perf: decode the bit-packed decimal blocks over and over.
+        var out = [Double](repeating: 0, count: 1 << 16)
+        for _ in 0..<200 {
+            out.withUnsafeMutableBufferPointer { dst in
+                for b in decimalBP.encoded { b.withUnsafeBytes { _ = try! ValueCodec.decode($0, into: dst) } }
+            }
+        }
+        continue
+    }
+    if let codec = ProcessInfo.processInfo.environment["PROFILE_ENCODE"] {
         // For perf: encode one codec over and over.
         var out: [UInt8] = []
         for _ in 0..<20 {

@@ -52,34 +52,35 @@ package enum BitPacking {
     }
 
     /// Unpacks `count` values of `width` bits from `src` (which must hold at
-    /// least `byteCount(count:width:)` bytes; the caller checks) into `dst`.
+    /// least `byteCount(count:width:)` bytes; the caller checks) into `dst`,
+    /// adding `offset` to each (wrapping): frame-of-reference decoding in one pass.
     package static func unpack(
-        _ src: UnsafeRawBufferPointer, count: Int, width: Int, into dst: UnsafeMutablePointer<UInt64>
+        _ src: UnsafeRawBufferPointer, count: Int, width: Int, into dst: UnsafeMutablePointer<UInt64>, adding offset: UInt64 = 0
     ) {
         guard count > 0 else { return }
         guard width > 0 else {
-            dst.update(repeating: 0, count: count)
+            dst.update(repeating: offset, count: count)
             return
         }
         guard let base = src.baseAddress else { return }
         let mask: UInt64 = width == 64 ? ~0 : (1 &<< UInt64(width)) &- 1
-        // Values whose 8-byte load stays inside `src` take the fast path.
-        let lastSafeByte = src.count &- 8
+        // Values whose 8-byte load (9 bytes for widths above 56) stays inside `src`
+        // take the fast path: value i starts at byte (i * width) / 8.
+        let window = width <= 56 ? 8 : 9
+        let safe = src.count >= window ? min(count, ((src.count &- window) &* 8) / width &+ 1) : 0
         var i = 0
-        var bit = 0
         if width <= 56 {
-            while i < count {
-                let byte = bit &>> 3
-                if byte > lastSafeByte { break }
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-                dst[i] = (w &>> UInt64(bit & 7)) & mask
+            var bit = 0
+            while i < safe {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                dst[i] = ((w &>> UInt64(bit & 7)) & mask) &+ offset
                 bit &+= width
                 i &+= 1
             }
         } else {
-            while i < count {
+            var bit = 0
+            while i < safe {
                 let byte = bit &>> 3
-                if byte &+ 1 > lastSafeByte { break }
                 let shift = UInt64(bit & 7)
                 let lo = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
                 let hi = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte &+ 1, as: UInt64.self))
@@ -87,16 +88,16 @@ package enum BitPacking {
                 // lo holds window bits 0..<64, hi window bits 8..<72; where they
                 // overlap they hold the same bits, so OR-ing them is harmless.
                 let v = (lo &>> shift) | (hi &<< (8 &- shift))
-                dst[i] = v & mask
+                dst[i] = (v & mask) &+ offset
                 bit &+= width
                 i &+= 1
             }
         }
         // Tail: assemble byte by byte.
         var reader = BitReader(src)
-        reader.skip(bit)
+        reader.skip(i &* width)
         while i < count {
-            dst[i] = reader.readWide(width)
+            dst[i] = reader.readWide(width) &+ offset
             i &+= 1
         }
     }

@@ -276,10 +276,10 @@ package enum IntegerSection {
                 throw reader.error(.limitExceeded, "\(n) values at \(width) bits overflow")
             }
             let packed = try reader.readBytes(byteCount)
-            BitPacking.unpack(packed, count: n, width: width, into: raw)
             if divisor == 1 {
-                for i in 0..<n { dst[i] = b &+ Int64(bitPattern: raw[i]) }
+                BitPacking.unpack(packed, count: n, width: width, into: raw, adding: UInt64(bitPattern: b))
             } else {
+                BitPacking.unpack(packed, count: n, width: width, into: raw)
                 for i in 0..<n { dst[i] = b &+ Int64(bitPattern: raw[i] &* divisor) }
             }
             var index = -1
