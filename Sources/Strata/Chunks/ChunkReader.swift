@@ -343,38 +343,86 @@ final class ChunkFile: @unchecked Sendable {
         let group = groups[Int(loc.group)]
         let timeBytes = entry.sharedTimestamps ? try data(group.timeData, crc: group.timeCRC, what: "timestamps of the group of series \(id)") : []
         out.reserve(min(wanted.reduce(0) { $0 + $1.count }, 1 << 24))
-        for b in wanted {
-            try decode(b, seriesData: bytes, base: entry.data.lowerBound, timeData: timeBytes, timeBase: group.timeData.lowerBound,
-                       into: &out, range: range)
+        // Blocks decode into one set of scratch columns, reused block after block.
+        let capacity = wanted.reduce(0) { max($0, $1.time.rows) }
+        var scratch = BlockScratch(capacity: capacity)
+        try bytes.withUnsafeBytesTyped { (series) throws(StrataError) in
+            try timeBytes.withUnsafeBytesTyped { (times) throws(StrataError) in
+                for b in wanted {
+                    try decode(b, series: series, base: entry.data.lowerBound, times: entry.sharedTimestamps ? times : series,
+                               timeBase: entry.sharedTimestamps ? group.timeData.lowerBound : entry.data.lowerBound,
+                               scratch: &scratch, into: &out, range: range)
+                }
+            }
         }
         return out
     }
 
-    /// Decodes one series block from the bytes already read, appending the points inside `range`.
+    /// Columns one block decodes into.
+    struct BlockScratch {
+        var timestamps: [Int64]
+        var values: [Double]
+        var qualities: [UInt8]
+        init(capacity: Int) {
+            timestamps = [Int64](repeating: 0, count: capacity)
+            values = [Double](repeating: 0, count: capacity)
+            qualities = [UInt8](repeating: 0, count: capacity)
+        }
+    }
+
+    /// Decodes one series block from bytes already read and checked, appending the points inside `range`.
     private func decode(
-        _ b: SeriesBlock, seriesData: [UInt8], base: Int, timeData: [UInt8], timeBase: Int, into out: inout PointColumns, range: ClosedRange<Int64>
+        _ b: SeriesBlock, series: UnsafeRawBufferPointer, base: Int, times: UnsafeRawBufferPointer, timeBase: Int,
+        scratch: inout BlockScratch, into out: inout PointColumns, range: ClosedRange<Int64>
     ) throws(StrataError) {
-        func slice(_ r: Range<Int>, _ bytes: [UInt8], _ base: Int) -> [UInt8] { Array(bytes[(r.lowerBound - base)..<(r.upperBound - base)]) }
+        func slice(_ r: Range<Int>, _ bytes: UnsafeRawBufferPointer, _ base: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[(r.lowerBound - base)..<(r.upperBound - base)])
+        }
         let timeRange = b.time.offset..<(b.time.offset + b.time.length)
-        let rows: [Int64], values: [Double], qualities: [UInt8], present: [Int32]?
+        let present: [Int32]?
         do throws(CodecError) {
-            rows = try TimestampCodec.decode(timeData.isEmpty ? slice(timeRange, seriesData, base) : slice(timeRange, timeData, timeBase), maxCount: b.time.rows)
-            guard rows.count == b.time.rows, rows.first == b.time.minTime, rows.last == b.time.maxTime else {
-                throw CodecError(.malformed, codec: "timestamps", offset: 0, "block holds \(rows.count) timestamps, the index says \(b.time.rows) in \(b.time.minTime)...\(b.time.maxTime)")
+            let rows = try scratch.timestamps.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+                try TimestampCodec.decode(slice(timeRange, times, timeBase), into: UnsafeMutableBufferPointer(rebasing: dst[0..<b.time.rows]))
             }
-            values = try ValueCodec.decode(slice(b.values, seriesData, base), maxCount: b.count)
-            qualities = b.qualities.isEmpty ? [UInt8](repeating: 0, count: b.count) : try QualityCodec.decode(slice(b.qualities, seriesData, base), maxCount: b.count)
-            present = try b.presence.map { (r) throws(CodecError) in try PresenceCodec.decode(slice(r, seriesData, base), rows: b.time.rows) }
+            guard rows == b.time.rows, scratch.timestamps[0] == b.time.minTime, scratch.timestamps[rows - 1] == b.time.maxTime else {
+                throw CodecError(.malformed, codec: "timestamps", offset: 0, "block holds \(rows) timestamps, the index says \(b.time.rows) in \(b.time.minTime)...\(b.time.maxTime)")
+            }
+            let values = try scratch.values.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+                try ValueCodec.decode(slice(b.values, series, base), into: UnsafeMutableBufferPointer(rebasing: dst[0..<b.count]))
+            }
+            var qualities = b.count
+            if b.qualities.isEmpty {
+                scratch.qualities.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: b.count) }
+            } else {
+                qualities = try scratch.qualities.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+                    try QualityCodec.decode(slice(b.qualities, series, base), into: UnsafeMutableBufferPointer(rebasing: dst[0..<b.count]))
+                }
+            }
+            present = try b.presence.map { (r) throws(CodecError) in try PresenceCodec.decode(slice(r, series, base), rows: b.time.rows) }
+            guard values == b.count, qualities == b.count, (present?.count ?? rows) == b.count else {
+                throw CodecError(.malformed, codec: "block", offset: 0, "block columns disagree: \(values) values, \(qualities) qualities, \(b.count) points")
+            }
         } catch {
             throw StrataError(error, file: name, blockOffset: ChunkFormat.headerSize + b.values.lowerBound)
         }
-        guard values.count == b.count, qualities.count == b.count, (present?.count ?? rows.count) == b.count else {
-            throw StrataError(.corruption, "block columns disagree: \(values.count) values, \(qualities.count) qualities, \(b.count) points",
-                              file: name, offset: ChunkFormat.headerSize + b.values.lowerBound)
+        let fullyInside = b.time.minTime >= range.lowerBound && b.time.maxTime <= range.upperBound
+        if let present {
+            // The series' own timestamps: its rows of the shared column, gathered in place
+            // (row present[i] >= i, so the scratch column can be overwritten front to back).
+            scratch.timestamps.withUnsafeMutableBufferPointer { ts in
+                present.withUnsafeBufferPointer { rows in
+                    for i in 0..<b.count { ts[i] = ts[Int(rows[i])] }
+                }
+            }
         }
-        for i in 0..<b.count {
-            let t = rows[present.map { Int($0[i]) } ?? i]
-            if t >= range.lowerBound && t <= range.upperBound { out.append(t, values[i], qualities[i]) }
+        if fullyInside {
+            out.timestamps.append(contentsOf: scratch.timestamps[0..<b.count])
+            out.values.append(contentsOf: scratch.values[0..<b.count])
+            out.qualities.append(contentsOf: scratch.qualities[0..<b.count])
+        } else {
+            for i in 0..<b.count where scratch.timestamps[i] >= range.lowerBound && scratch.timestamps[i] <= range.upperBound {
+                out.append(scratch.timestamps[i], scratch.values[i], scratch.qualities[i])
+            }
         }
     }
 }

@@ -111,20 +111,21 @@ final class POSIXFile: StorageFile, @unchecked Sendable {
     func read(at offset: Int, count: Int) throws(StrataError) -> [UInt8] {
         try checkOpen()
         guard count >= 0, offset >= 0 else { throw StrataError(.invalidArgument, "read of \(count) bytes at \(offset)", file: path) }
-        var out = [UInt8](repeating: 0, count: count)
         var done = 0
         var failure: Int32 = 0
-        out.withUnsafeMutableBytes { buf in
+        // Filled by pread, so no zeroing first; bytes past a short read are cut off.
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
             while done < count {
                 let n = pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
-                    return
+                    break
                 }
-                if n == 0 { return }
+                if n == 0 { break }
                 done += n
             }
+            initialized = done
         }
         if failure != 0 { throw POSIXFileSystem.failure("read", path, failure) }
         guard done == count else {

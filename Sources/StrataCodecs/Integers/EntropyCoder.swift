@@ -22,6 +22,12 @@ package enum EntropyCoder {
     static let maxToken = 135
     static let stateLow: UInt32 = 1 << 23
     static let maxPrecision = 12
+    /// From this many values on, two interleaved states (value i uses state i mod 2),
+    /// which nearly doubles decoding speed for 4 more bytes (Giesen 2014).
+    static let interleaveFrom = 64
+
+    @inline(__always)
+    static func stateCount(_ n: Int) -> Int { n >= interleaveFrom ? 2 : 1 }
 
     /// Token for `u` and the number of raw low bits that follow it.
     @inline(__always)
@@ -64,9 +70,9 @@ package enum EntropyCoder {
             bits += Double(c) * CodecMath.log2(n / Double(c))
         }
         if symbols == 1 { return 3 &+ Int((bits / 8).rounded(.up)) }
-        // Framing: precision, symbol count, two stream lengths, the 4-byte final state,
+        // Framing: precision, symbol count, two stream lengths, the 4-byte final states,
         // about two bytes per table entry, and a little quantisation loss.
-        return 10 &+ 2 &* symbols &+ Int((bits * 1.01 / 8).rounded(.up))
+        return 6 &+ 4 &* stateCount(total) &+ 2 &* symbols &+ Int((bits * 1.01 / 8).rounded(.up))
     }
 
     // MARK: - Encode
@@ -111,25 +117,31 @@ package enum EntropyCoder {
             running &+= UInt32(freqs[s])
         }
         // rANS encodes backwards; the bytes are reversed at the end so that the
-        // decoder reads forwards, final state first (little-endian).
+        // decoder reads forwards: the final states first (state 0, then state 1,
+        // each little-endian), then the renormalisation bytes.
         var stream: [UInt8] = []
         stream.reserveCapacity(n / 2 &+ 8)
-        var x = stateLow
+        let states = stateCount(n)
+        var x: (UInt32, UInt32) = (stateLow, stateLow)
         let p = UInt32(precision)
         for i in stride(from: n &- 1, through: 0, by: -1) {
             let s = Int(tokens[i])
             let f = UInt32(freqs[s])
             let xMax = ((stateLow &>> p) &<< 8) &* f
-            while x >= xMax {
-                stream.append(UInt8(truncatingIfNeeded: x))
-                x &>>= 8
+            var state = states == 2 && i & 1 == 1 ? x.1 : x.0
+            while state >= xMax {
+                stream.append(UInt8(truncatingIfNeeded: state))
+                state &>>= 8
             }
-            x = ((x / f) &<< p) &+ (x % f) &+ cumulative[s]
+            state = ((state / f) &<< p) &+ (state % f) &+ cumulative[s]
+            if states == 2 && i & 1 == 1 { x.1 = state } else { x.0 = state }
         }
-        stream.append(UInt8(truncatingIfNeeded: x &>> 24))
-        stream.append(UInt8(truncatingIfNeeded: x &>> 16))
-        stream.append(UInt8(truncatingIfNeeded: x &>> 8))
-        stream.append(UInt8(truncatingIfNeeded: x))
+        for state in states == 2 ? [x.1, x.0] : [x.0] {
+            stream.append(UInt8(truncatingIfNeeded: state &>> 24))
+            stream.append(UInt8(truncatingIfNeeded: state &>> 16))
+            stream.append(UInt8(truncatingIfNeeded: state &>> 8))
+            stream.append(UInt8(truncatingIfNeeded: state))
+        }
         stream.reverse()
         Varint.append(UInt64(stream.count), to: &out)
         out.append(contentsOf: stream)
@@ -223,33 +235,72 @@ package enum EntropyCoder {
         let rawLength = try reader.readCount("raw bit bytes", limit: reader.remaining)
         let rawStart = reader.offset
         let rawBytes = try reader.readBytes(rawLength)
-        guard streamLength >= 4 else {
-            throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS stream shorter than its state")
+        let states = stateCount(count)
+        guard streamLength >= 4 &* states else {
+            throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS stream shorter than its states")
         }
-        var x = UInt32(stream[0]) | UInt32(stream[1]) &<< 8 | UInt32(stream[2]) &<< 16 | UInt32(stream[3]) &<< 24
-        guard x >= stateLow, x < stateLow &<< 8 else {
-            throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS state \(x) out of range")
+        func state(at o: Int) throws(CodecError) -> UInt32 {
+            let v = UInt32(stream[o]) | UInt32(stream[o &+ 1]) &<< 8 | UInt32(stream[o &+ 2]) &<< 16 | UInt32(stream[o &+ 3]) &<< 24
+            guard v >= stateLow, v < stateLow &<< 8 else {
+                throw CodecError(.malformed, codec: codec, offset: streamStart &+ o, "rANS state \(v) out of range")
+            }
+            return v
         }
-        var pos = 4
+        var x = try state(at: 0)
+        var y = states == 2 ? try state(at: 4) : stateLow
         var raw = BitReader(rawBytes)
         let mask = UInt32(m &- 1)
         let p = UInt32(precision)
-        for i in 0..<count {
-            let slot = x & mask
-            let s = Int(slotSymbol[Int(slot)])
-            x = freq[s] &* (x &>> p) &+ slot &- cumulative[s]
-            while x < stateLow {
-                guard pos < streamLength else {
-                    throw CodecError(.truncated, codec: codec, offset: streamStart &+ pos, "rANS stream ends early")
-                }
-                x = (x &<< 8) | UInt32(stream[pos])
-                pos &+= 1
-            }
-            let (base, extra) = tokenBase(s)
-            dst[i] = base | raw.readWide(extra)
+        // Per token: frequency, cumulative frequency, and the value's base and raw
+        // bit count; per slot, the token (a byte). Small enough to build per block.
+        struct Token {
+            var frequency: UInt32
+            var cumulative: UInt32
+            var base: UInt64
+            var extra: Int
         }
-        guard x == stateLow, pos == streamLength else {
-            throw CodecError(.malformed, codec: codec, offset: streamStart &+ pos, "rANS stream does not end in its initial state")
+        var pos = 4 &* states
+        try withUnsafeTemporaryAllocation(of: Token.self, capacity: maxToken &+ 1) { (tokens) throws(CodecError) in
+            for t in 0...maxToken {
+                let (base, extra) = tokenBase(t)
+                tokens.initializeElement(at: t, to: Token(frequency: freq[t], cumulative: cumulative[t], base: base, extra: extra))
+            }
+            try slotSymbol.withUnsafeBufferPointer { (slots) throws(CodecError) in
+                let bytes = stream.baseAddress!
+                @inline(__always)
+                func step(_ x: inout UInt32) throws(CodecError) -> Token {
+                    let slot = x & mask
+                    let e = tokens[Int(slots[Int(slot)])]
+                    x = e.frequency &* (x &>> p) &+ slot &- e.cumulative
+                    while x < stateLow {
+                        guard pos < streamLength else {
+                            throw CodecError(.truncated, codec: codec, offset: streamStart &+ pos, "rANS stream ends early")
+                        }
+                        x = (x &<< 8) | UInt32(bytes.load(fromByteOffset: pos, as: UInt8.self))
+                        pos &+= 1
+                    }
+                    return e
+                }
+                var i = 0
+                if states == 2 {
+                    // The two states' chains are independent: their steps overlap in the CPU.
+                    while i &+ 1 < count {
+                        let a = try step(&x)
+                        let b = try step(&y)
+                        dst[i] = a.extra == 0 ? a.base : a.base | raw.readWide(a.extra)
+                        dst[i &+ 1] = b.extra == 0 ? b.base : b.base | raw.readWide(b.extra)
+                        i &+= 2
+                    }
+                }
+                while i < count {
+                    let e = try step(&x)
+                    dst[i] = e.extra == 0 ? e.base : e.base | raw.readWide(e.extra)
+                    i &+= 1
+                }
+            }
+        }
+        guard x == stateLow, y == stateLow, pos == streamLength else {
+            throw CodecError(.malformed, codec: codec, offset: streamStart &+ pos, "rANS stream does not end in its initial states")
         }
         try raw.expectEnd(codec: codec, start: rawStart)
     }
