@@ -289,13 +289,43 @@ do {
     case "sizes": try sizesReport()
     case "memory": try memoryReport()
     case "memory50m": try memory50MReport()
+    case "compactmem":
+        // Diagnostic: memory of one compaction of a large partition.
+        let dir = fresh("compactmem")
+        var options = Options()
+        options.compactionTrigger = 0
+        options.sync = .none
+        let store = try Store(at: dir, options: options)
+        var rng = SplitMix64(seed: 1)
+        var batch: [Reading] = []
+        for step in 0..<2000 {
+            for d in 0..<2000 {
+                for k in 0..<5 {
+                    batch.append(Reading(deviceID: "d\(d)", sensorType: "s\(k)", timestamp: 1_767_225_600_000 + Int64(step) * 10_000, value: Double(rng.next() % 1000) / 10))
+                    if batch.count == 10_000 { try store.write(batch); batch.removeAll(keepingCapacity: true) }
+                }
+            }
+        }
+        try store.flush()
+        print("files \(store.statistics().chunkFiles), RSS \(f(ProcessMemory.currentMiB, 0)) MiB")
+        ProcessMemory.resetPeak()
+        let before = ProcessMemory.currentMiB
+        try store.compact()
+        print("compaction of \(store.statistics().chunkPoints) points: RSS before \(f(before, 0)), peak \(f(ProcessMemory.peakMiB, 0)) MiB, after \(f(ProcessMemory.currentMiB, 0))")
+        try store.close()
     case "reopen": try reopenReport()
     case "read": try readReport()
     default:
         try ingestReport()
         try sizesReport()
-        try memoryReport()
-        try memory50MReport()
+        // Memory is measured in fresh processes: this one already holds the datasets.
+        for m in ["memory", "memory50m"] {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = [m]
+            try child.run()
+            child.waitUntilExit()
+        }
         try reopenReport()
         try readReport()
     }

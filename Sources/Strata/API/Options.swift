@@ -21,9 +21,17 @@ public struct Options: Sendable {
     public var partitionDuration: Int64?
 
     /// Bound on the memtable, in bytes (default 64 MiB). When it is full it is
-    /// frozen and flushed in the background while a new one takes writes;
-    /// if the flush falls behind, writers wait. Peak memory is about twice this
-    /// (active and frozen memtables) plus the flush's working set.
+    /// frozen and flushed in the background while a new one takes writes; if
+    /// the flush falls behind, writers wait until it is done.
+    ///
+    /// Memory: at most two memtables exist (the active one and the one being
+    /// flushed), so the store's peak is about twice this, plus flush and
+    /// compaction working sets (one device's points of one partition at a
+    /// time), the indexes of open chunk files and the catalog (about 100 bytes
+    /// per series). Measured with the default: ingesting the reference fleet
+    /// (8.6M points) peaks at about 90 MiB, a 50M-point ingest of 10,000
+    /// series at about 250 MiB. Smaller values mean smaller, more frequent
+    /// flushes and more compaction work.
     public var memtableBytes: Int = 64 << 20
 
     /// When a write becomes durable (default `.everyBatch`).

@@ -173,7 +173,7 @@ extension Engine {
 
     /// Waits until the log is durable through `target`, syncing it if no one else is.
     /// Concurrent callers share fsyncs: whoever syncs covers everything written so far.
-    func syncLog(through target: WALPosition, evenIfClosed: Bool = false) throws(StrataError) {
+    func syncLog(through target: WALPosition) throws(StrataError) {
         while true {
             let job: (file: any StorageFile, upTo: WALPosition)? = try state.wait(until: { s in
                 s.synced >= target || !s.syncing

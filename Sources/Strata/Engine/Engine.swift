@@ -290,7 +290,7 @@ final class Engine: @unchecked Sendable {
         var failure: StrataError?
         do throws(StrataError) {
             let target = state.withLock { $0.written }
-            try syncLog(through: target, evenIfClosed: true)
+            try syncLog(through: target)
         } catch { failure = error }
         state.withLock { s in
             s.wal.close()

@@ -31,15 +31,6 @@ final class WALWriter: @unchecked Sendable {
         (file, size) = try Self.create(fs: fs, directory: directory, sequence: sequence)
     }
 
-    /// Continues an existing segment whose valid length is `size` (after recovery truncated any torn tail).
-    init(fs: any FileSystem, directory: String, sequence: UInt64, reopening file: any StorageFile, size: Int) {
-        self.fs = fs
-        self.directory = directory
-        self.sequence = sequence
-        self.file = file
-        self.size = size
-    }
-
     private static func create(fs: any FileSystem, directory: String, sequence: UInt64) throws(StrataError) -> (any StorageFile, Int) {
         let path = joinPath(directory, FileNames.walSegment(sequence))
         let file = try fs.open(path, .createOrTruncate)
