@@ -90,7 +90,7 @@ package enum DecimalValues {
     /// The cheapest exception for v at exponent e, and the integer the block stores at its position.
     static func exception(for v: Double, exponent e: Int, previous: Int64) -> (Exception, Int64) {
         let s = v * powers[e]
-        guard s.magnitude < scaledLimit, let e2 = minimalExponent(v), e2 > e else {
+        guard s.magnitude < scaledLimit, let e2 = minimalExponent(v, from: e &+ 1) else {
             return (.raw(v.bitPattern), previous)
         }
         let m = roundToInt(s)
@@ -153,9 +153,10 @@ package enum DecimalValues {
         return (Double(m) / p).bitPattern == v.bitPattern ? m : nil
     }
 
-    /// The smallest exponent that represents v exactly, or nil.
-    static func minimalExponent(_ v: Double) -> Int? {
-        for e in 0...maxExponent {
+    /// The smallest exponent from `first` on that represents v exactly, or nil.
+    static func minimalExponent(_ v: Double, from first: Int = 0) -> Int? {
+        guard first <= maxExponent else { return nil }
+        for e in first...maxExponent {
             let s = v * powers[e]
             guard s.magnitude < scaledLimit else { return nil }
             // If v is the double nearest m / 10^e, then s = v * 10^e is within
@@ -203,11 +204,14 @@ package enum DecimalValues {
             if e <= maxExponent { present[e] = true }
             sample.append((x, e))
         }
+        // An exception's cost is estimated without searching for its best form: a
+        // finer decimal's residual has about (ex - e) digits; a value no exponent
+        // fits is raw. (The full pass finds the cheaper rational form where it exists.)
         var ranked: [(e: Int, cost: Double)] = []
         for e in 0...maxExponent where present[e] {
             var cost = Double(k &* e) * 0.415
-            for (x, ex) in sample where ex > e {
-                cost += Double(2 &+ exception(for: x, exponent: e, previous: 0).0.payloadSize)
+            for (_, ex) in sample where ex > e {
+                cost += ex > maxExponent ? 10 : 2 + (Double(ex &- e) * 3.33 + 1) / 7
             }
             ranked.append((e, cost))
         }
@@ -246,27 +250,8 @@ package enum DecimalValues {
             let magic = SIMD4<Double>(repeating: 6_755_399_441_055_744.0)
             let fastLimit = SIMD4<Double>(repeating: 2_251_799_813_685_248.0)
             var i = 0
-            // Four values at a time while all four are exact (the common case): the
-            // scaling, rounding and the checking division run as packed operations.
-            while i &+ 4 <= n {
-                let x = SIMD4<Double>(v[i], v[i &+ 1], v[i &+ 2], v[i &+ 3])
-                let scaled = x * pv
-                // Written so that NaN fails too: it must not reach the Int64 conversion.
-                if any(.!((scaled .< fastLimit) .& (scaled .> -fastLimit))) { break }
-                let m = (scaled + magic) - magic
-                let back = m / pv
-                if unsafeBitCast(back, to: SIMD4<UInt64>.self) != unsafeBitCast(x, to: SIMD4<UInt64>.self) { break }
-                ints[i] = Int64(m[0])
-                ints[i &+ 1] = Int64(m[1])
-                ints[i &+ 2] = Int64(m[2])
-                ints[i &+ 3] = Int64(m[3])
-                i &+= 4
-            }
-            if i > 0 {
-                firstValid = 0
-                previous = ints[i &- 1]
-            }
-            while i < n {
+            /// One value the slow way: exact at e, or an exception.
+            func scalar(_ i: Int) {
                 if let m = scaled(v[i], exponent: e) {
                     ints[i] = m
                     previous = m
@@ -282,6 +267,31 @@ package enum DecimalValues {
                     }
                     exceptions.append((i, x))
                 }
+            }
+            // Four values at a time when all four are exact (the common case): the
+            // scaling, rounding and the checking division run as packed operations.
+            // A group with an exception (or a value beyond 2^51) goes the slow way.
+            while i &+ 4 <= n {
+                let x = SIMD4<Double>(v[i], v[i &+ 1], v[i &+ 2], v[i &+ 3])
+                let scaled = x * pv
+                let m = (scaled + magic) - magic
+                // Written so that NaN fails too: it must not reach the Int64 conversion.
+                if all((scaled .< fastLimit) .& (scaled .> -fastLimit))
+                    && unsafeBitCast(m / pv, to: SIMD4<UInt64>.self) == unsafeBitCast(x, to: SIMD4<UInt64>.self)
+                {
+                    ints[i] = Int64(m[0])
+                    ints[i &+ 1] = Int64(m[1])
+                    ints[i &+ 2] = Int64(m[2])
+                    ints[i &+ 3] = Int64(m[3])
+                    previous = ints[i &+ 3]
+                    if firstValid < 0 { firstValid = i }
+                } else {
+                    for j in i..<(i &+ 4) { scalar(j) }
+                }
+                i &+= 4
+            }
+            while i < n {
+                scalar(i)
                 i &+= 1
             }
             if firstValid > 0 {
