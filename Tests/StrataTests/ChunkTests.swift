@@ -57,6 +57,24 @@ import Foundation
         #expect(try !file.entry(1)!.sharedTimestamps)
     }
 
+    @Test func alignedSeriesShareWhileAnEventSeriesKeepsItsOwnTimestamps() throws {
+        // Three sensors every 10 s; a door contact that reports at its own moments.
+        let grid = (0..<600).map { Int64($0) * 10_000 }
+        var series = (0..<3).map { ChunkSeriesInput(id: SeriesID($0), points: Self.points(grid, seed: UInt64($0))) }
+        let events = (0..<40).map { Int64($0) * 147_001 + 3_333 }
+        series.append(ChunkSeriesInput(id: 3, points: Self.points(events, seed: 9)))
+        let file = try roundTrip([series])
+        for id in 0..<3 { #expect(try file.entry(SeriesID(id))!.sharedTimestamps) }
+        #expect(try !file.entry(3)!.sharedTimestamps)
+        // Statistics of both kinds of entry are right.
+        for s in series {
+            let stats = try file.statistics(s.id).compactMap { $0 }
+            #expect(stats.reduce(0) { $0 + $1.count } == s.points.count)
+            #expect(stats.first?.minTime == s.points.timestamps.first)
+            #expect(stats.last?.maxTime == s.points.timestamps.last)
+        }
+    }
+
     @Test func statisticsMatchThePoints() throws {
         let t = (0..<300).map { Int64($0) * 1000 }
         var p = Self.points(t, seed: 5)

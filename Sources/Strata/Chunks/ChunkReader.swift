@@ -38,9 +38,12 @@ final class ChunkFile: @unchecked Sendable {
         /// The shared timestamp blocks' bytes in the data region, and their checksum.
         var timeData: Range<Int>
         var timeCRC: UInt32
-        /// Where the group's statistics columns start in the index, and how many rows they have.
+        /// Where the group's statistics columns start in the index, how many rows
+        /// they have, and how many of those belong to series on the shared column
+        /// (only those have time offsets).
         var statisticsOffset: Int
         var statisticsRows: Int
+        var sharedRows: Int
     }
 
     struct Locator {
@@ -51,8 +54,9 @@ final class ChunkFile: @unchecked Sendable {
         var count: Int
         var minTime: Int64
         var maxTime: Int64
-        /// The series' first row in its group's statistics columns.
+        /// The series' first row in its group's statistics columns, and in its time offsets.
         var statisticsStart: Int32
+        var offsetStart: Int32
     }
 
     var seriesIDs: Dictionary<SeriesID, Locator>.Keys { table.keys }
@@ -127,7 +131,7 @@ final class ChunkFile: @unchecked Sendable {
                 let flags = try r.readByte()
                 guard flags & ~ChunkFormat.GroupFlag.shared == 0 else { throw r.error(.malformed, "unknown group flags \(flags)") }
                 var group = Group(shared: flags & ChunkFormat.GroupFlag.shared != 0, minTime: 0, timeBlocks: [],
-                                  timeData: offset..<offset, timeCRC: 0, statisticsOffset: 0, statisticsRows: 0)
+                                  timeData: offset..<offset, timeCRC: 0, statisticsOffset: 0, statisticsRows: 0, sharedRows: 0)
                 if group.shared {
                     group.minTime = partitionStart &+ (try r.readSignedVarint())
                     let blocks = try r.readCount("time blocks", limit: raw.count)
@@ -144,6 +148,7 @@ final class ChunkFile: @unchecked Sendable {
                 }
                 let seriesCount = try r.readCount("series", limit: raw.count)
                 var rows = 0
+                var sharedRows = 0
                 for _ in 0..<seriesCount {
                     let id = try r.readVarint()
                     guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id)") }
@@ -154,9 +159,11 @@ final class ChunkFile: @unchecked Sendable {
                     guard table[SeriesID(id)] == nil else { throw r.error(.malformed, "series \(id) appears twice") }
                     table[SeriesID(id)] = Locator(group: Int32(g), entryOffset: Int32(entryOffset), entryLength: Int32(length),
                                                   dataOffset: offset, count: entry.count, minTime: entry.minTime, maxTime: entry.maxTime,
-                                                  statisticsStart: Int32(rows))
+                                                  statisticsStart: Int32(rows), offsetStart: Int32(sharedRows))
                     offset = entry.data.upperBound
-                    rows += entry.blocks.reduce(0) { $0 + ($1.count > 0 ? 1 : 0) }
+                    let nonEmpty = entry.blocks.reduce(0) { $0 + ($1.count > 0 ? 1 : 0) }
+                    rows += nonEmpty
+                    if entry.sharedTimestamps { sharedRows += nonEmpty }
                     summary.points += entry.count
                     summary.series += 1
                     summary.minTime = min(summary.minTime, entry.minTime)
@@ -165,10 +172,9 @@ final class ChunkFile: @unchecked Sendable {
                 guard offset <= dataLength else { throw r.error(.malformed, "blocks run past the data region") }
                 group.statisticsOffset = r.offset
                 group.statisticsRows = rows
+                group.sharedRows = sharedRows
                 // Skip the statistics columns (checked when read).
-                if group.shared {
-                    for _ in 0..<(2 * rows) { _ = try r.readVarint() }
-                }
+                for _ in 0..<(2 * sharedRows) { _ = try r.readVarint() }
                 for _ in 0..<2 { _ = try r.readBytes(try r.readCount("statistics column", limit: r.remaining)) }
                 groups.append(group)
             }
@@ -195,7 +201,7 @@ final class ChunkFile: @unchecked Sendable {
         let flags = try e.readByte()
         guard flags & ~ChunkFormat.SeriesFlag.ownTimestamps == 0 else { throw e.error(.malformed, "unknown series flags \(flags)") }
         let own = flags & ChunkFormat.SeriesFlag.ownTimestamps != 0
-        guard own != group.shared else { throw e.error(.malformed, "series timestamp mode contradicts its group") }
+        guard own || group.shared else { throw e.error(.malformed, "series on a shared column in a group without one") }
         let count = try e.readCount("points", limit: 1 << 40)
         guard count > 0 else { throw e.error(.malformed, "series without points") }
         let minTime: Int64, maxTime: Int64
@@ -270,27 +276,29 @@ final class ChunkFile: @unchecked Sendable {
     func statistics(_ id: SeriesID) throws(StrataError) -> [BlockStatistics?] {
         guard let loc = table[id], let entry = try entry(id) else { return [] }
         let group = groups[Int(loc.group)]
-        let k = group.statisticsRows
+        let k = group.statisticsRows, shared = group.sharedRows
         do throws(CodecError) {
             return try index.withBytes { (raw) throws(CodecError) -> [BlockStatistics?] in
                 var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[group.statisticsOffset...]), codec: "chunk statistics")
-                var minOffsets = [Int64](repeating: 0, count: k), maxOffsets = [Int64](repeating: 0, count: k)
-                if group.shared {
-                    for i in 0..<k { minOffsets[i] = Int64(bitPattern: try r.readVarint()) }
-                    for i in 0..<k { maxOffsets[i] = Int64(bitPattern: try r.readVarint()) }
-                }
+                var minOffsets = [Int64](repeating: 0, count: shared), maxOffsets = [Int64](repeating: 0, count: shared)
+                for i in 0..<shared { minOffsets[i] = Int64(bitPattern: try r.readVarint()) }
+                for i in 0..<shared { maxOffsets[i] = Int64(bitPattern: try r.readVarint()) }
                 let masks = try QualityCodec.decode(Array(try r.readBytes(try r.readCount("column", limit: r.remaining))), maxCount: k)
                 let values = try ValueCodec.decode(Array(try r.readBytes(try r.readCount("column", limit: r.remaining))), maxCount: k * ChunkFormat.statisticsFields)
                 guard masks.count == k, values.count == k * ChunkFormat.statisticsFields else {
                     throw r.error(.malformed, "statistics columns of the wrong length")
                 }
                 var row = Int(loc.statisticsStart)
+                var offsetRow = Int(loc.offsetStart)
                 var out: [BlockStatistics?] = []
                 for b in entry.blocks {
                     guard b.count > 0 else { out.append(nil); continue }
-                    guard row < k else { throw r.error(.malformed, "statistics rows run out") }
+                    guard row < k, !entry.sharedTimestamps || offsetRow < shared else { throw r.error(.malformed, "statistics rows run out") }
+                    let minOffset = entry.sharedTimestamps ? minOffsets[offsetRow] : 0
+                    let maxOffset = entry.sharedTimestamps ? maxOffsets[offsetRow] : 0
+                    if entry.sharedTimestamps { offsetRow += 1 }
                     out.append(BlockStatistics(
-                        count: b.count, minTime: b.time.minTime &+ minOffsets[row], maxTime: b.time.maxTime &- maxOffsets[row],
+                        count: b.count, minTime: b.time.minTime &+ minOffset, maxTime: b.time.maxTime &- maxOffset,
                         first: values[row], last: values[k + row], min: values[2 * k + row], max: values[3 * k + row],
                         sum: values[4 * k + row], qualityMask: masks[row]))
                     row += 1

@@ -95,24 +95,55 @@ final class ChunkWriter {
     }
 
     /// Adds the series of one device (at least one, each non-empty, ids ascending).
+    ///
+    /// The series that line up (nine tenths or more of their timestamps are also
+    /// the densest series' or another series') share one column, the union of
+    /// their timestamps; the others keep their own. The writer encodes both this and
+    /// "every series on its own" and keeps the smaller.
     func addDevice(_ series: [ChunkSeriesInput]) throws(StrataError) {
         precondition(!series.isEmpty)
-        let union = series.count == 1 ? series[0].points.timestamps : Self.union(series.map(\.points.timestamps))
-        let sharedBlocks = timeBlocks(union)
-        var shared = true
-        var ownBlocks: [[(range: Range<Int>, bytes: [UInt8])]] = []
+        var aligned = [Bool](repeating: true, count: series.count)
+        if series.count > 1 {
+            // The densest series anchors the column; another lines up when nine tenths
+            // of its timestamps are the anchor's or another series' as well.
+            let anchor = series.indices.max { series[$0].points.count < series[$1].points.count }!
+            let common = Self.union([Self.sharedTimestamps(series.map(\.points.timestamps)), series[anchor].points.timestamps])
+            for (k, s) in series.enumerated() where k != anchor {
+                var hits = 0
+                var j = 0
+                for t in s.points.timestamps {
+                    while j < common.count && common[j] < t { j += 1 }
+                    if j < common.count && common[j] == t { hits += 1 }
+                }
+                aligned[k] = hits * 10 >= s.points.count * 9
+            }
+        }
+        let sharing = series.indices.filter { aligned[$0] }
+        var union = sharing.count == 1 ? series[sharing[0]].points.timestamps : Self.union(sharing.map { series[$0].points.timestamps })
+        var sharedBlocks = timeBlocks(union)
+        var ownBlocks: [[(range: Range<Int>, bytes: [UInt8])]?] = series.indices.map { aligned[$0] ? nil : timeBlocks(series[$0].points.timestamps) }
         if series.count > 1 {
             // Cost of sharing: the union column plus a presence block where a series
-            // misses rows (estimated: about 1.5 bytes per missing row, at most a bitmap).
-            var sharedCost = sharedBlocks.reduce(0) { $0 + $1.bytes.count }
-            for s in series {
-                let missing = union.count - s.points.count
-                sharedCost += min(missing * 3 / 2, (union.count + 7) / 8 + 4 * sharedBlocks.count)
+            // misses rows (estimated: about 1.5 bytes per missing row, at most a bitmap),
+            // plus the own columns of the others; against every series on its own.
+            var mixedCost = sharedBlocks.reduce(0) { $0 + $1.bytes.count }
+            for k in series.indices {
+                if let own = ownBlocks[k] {
+                    mixedCost += own.reduce(0) { $0 + $1.bytes.count }
+                } else {
+                    let missing = union.count - series[k].points.count
+                    mixedCost += min(missing * 3 / 2, (union.count + 7) / 8 + 4 * sharedBlocks.count)
+                }
             }
-            ownBlocks = series.map { timeBlocks($0.points.timestamps) }
-            let ownCost = ownBlocks.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count } }
-            shared = sharedCost <= ownCost
+            let allOwn = series.indices.map { ownBlocks[$0] ?? timeBlocks(series[$0].points.timestamps) }
+            let ownCost = allOwn.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count } }
+            if sharing.count < 2 || ownCost < mixedCost {
+                ownBlocks = allOwn
+                union = []
+                sharedBlocks = []
+            }
         }
+        let shared = !sharedBlocks.isEmpty
 
         groupCount += 1
         var statistics = Statistics()
@@ -138,10 +169,10 @@ final class ChunkWriter {
         for (k, s) in series.enumerated() {
             var data: [UInt8] = []
             var entry: [UInt8] = []
-            if shared {
-                sharedEntry(s, union: union, blocks: sharedBlocks.map(\.range), data: &data, entry: &entry, statistics: &statistics)
+            if let own = ownBlocks[k] {
+                ownEntry(s, blocks: own, data: &data, entry: &entry, statistics: &statistics)
             } else {
-                ownEntry(s, blocks: ownBlocks[k], data: &data, entry: &entry, statistics: &statistics)
+                sharedEntry(s, union: union, blocks: sharedBlocks.map(\.range), data: &data, entry: &entry, statistics: &statistics)
             }
             Varint.append(UInt64(s.id), to: &groups)
             Varint.append(UInt64(entry.count), to: &groups)
@@ -165,6 +196,23 @@ final class ChunkWriter {
         ValueCodec.encode(statistics.fields.flatMap { $0 }, options: options, into: &values)
         Varint.append(UInt64(values.count), to: &groups)
         groups.append(contentsOf: values)
+    }
+
+    /// The timestamps that appear in two or more of the sorted, unique columns, sorted.
+    static func sharedTimestamps(_ columns: [[Int64]]) -> [Int64] {
+        var all: [Int64] = []
+        all.reserveCapacity(columns.reduce(0) { $0 + $1.count })
+        for c in columns { all.append(contentsOf: c) }
+        all.sort()
+        var out: [Int64] = []
+        var i = 0
+        while i < all.count {
+            var j = i + 1
+            while j < all.count && all[j] == all[i] { j += 1 }
+            if j - i >= 2 { out.append(all[i]) }
+            i = j
+        }
+        return out
     }
 
     /// Sorted union of sorted, unique timestamp arrays.
