@@ -155,18 +155,54 @@ package enum DecimalValues {
 
     /// The smallest exponent from `first` on that represents v exactly, or nil.
     static func minimalExponent(_ v: Double, from first: Int = 0) -> Int? {
-        guard first <= maxExponent else { return nil }
-        for e in first...maxExponent {
-            let s = v * powers[e]
-            guard s.magnitude < scaledLimit else { return nil }
-            // If v is the double nearest m / 10^e, then s = v * 10^e is within
-            // |m| * 2.3e-16 of m: a cheap test that skips the division for
-            // exponents that cannot fit.
-            let r = CodecMath.roundEven(s)
-            guard (s - r).magnitude <= s.magnitude * 1e-15 else { continue }
-            if (Double(Int64(r)) / powers[e]).bitPattern == v.bitPattern { return e }
+        guard first <= maxExponent, v.isFinite else { return nil }
+        // Short decimals first: they are the common case and fail the cheap test fast.
+        let shortEnd = min(first &+ 3, maxExponent)
+        for e in first...shortEnd {
+            switch fits(v, e) {
+            case .exact: return e
+            case .tooLarge: return nil
+            case .no: continue
+            }
         }
-        return nil
+        guard shortEnd < maxExponent, v != 0 else { return nil }
+        // Long ones: start where a 15-significant-digit decimal of v would be
+        // (R, pandas and spreadsheets print means that way) and walk to the
+        // smallest exponent that fits; fitting is monotone in e.
+        let magnitude = Int((Double(v.exponent) * 0.30103).rounded(.down))  // about floor(log10 |v|)
+        var e = min(max(14 &- magnitude, shortEnd &+ 1), maxExponent)
+        switch fits(v, e) {
+        case .exact:
+            while e > shortEnd &+ 1, fits(v, e &- 1) == .exact { e &-= 1 }
+            return e
+        case .tooLarge:
+            return nil
+        case .no:
+            while e < maxExponent {
+                e &+= 1
+                switch fits(v, e) {
+                case .exact: return e
+                case .tooLarge: return nil
+                case .no: continue
+                }
+            }
+            return nil
+        }
+    }
+
+    enum Fit { case exact, no, tooLarge }
+
+    /// Whether v is exactly Double(m) / 10^e for an integer m.
+    @inline(__always)
+    static func fits(_ v: Double, _ e: Int) -> Fit {
+        let s = v * powers[e]
+        guard s.magnitude < scaledLimit else { return .tooLarge }
+        // If v is the double nearest m / 10^e, then s = v * 10^e is within
+        // |m| * 2.3e-16 of m: a cheap test that skips the division for
+        // exponents that cannot fit.
+        let r = CodecMath.roundEven(s)
+        guard (s - r).magnitude <= s.magnitude * 1e-15 else { return .no }
+        return (Double(Int64(r)) / powers[e]).bitPattern == v.bitPattern ? .exact : .no
     }
 
     /// Everything the writer needs, computed once by `prepare`.
