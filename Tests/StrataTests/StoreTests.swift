@@ -239,3 +239,37 @@ final class EventLog: @unchecked Sendable {
     func add(_ e: StoreEvent) { lock.lock(); events.append(e); lock.unlock() }
     var all: [StoreEvent] { lock.lock(); defer { lock.unlock() }; return events }
 }
+
+@Suite struct CompactionReaderTests {
+    /// Compaction swaps in the merged file at once, but the files it replaced stay
+    /// on disk while a reader's snapshot still uses them.
+    @Test func replacedFilesOutliveTheReadersThatUseThem() async throws {
+        let fs = InMemoryFileSystem()
+        var options = StoreFixtures.options(fs)
+        options.compactionTrigger = 0
+        let store = try Store(at: "/r", options: options)
+        let first = StoreFixtures.fleet(devices: 2, sensors: 2, steps: 100)
+        let second = StoreFixtures.fleet(devices: 2, sensors: 2, steps: 100, start: 1_767_230_000_000)
+        try store.write(first)
+        try store.flush()
+        try store.write(second)
+        try store.flush()
+        let before = Set(fs.allFiles().filter { $0.hasSuffix(".chunk") })
+        #expect(before.count == 2)
+        var total = 0
+        do {
+            var iterator = store.points().makeAsyncIterator()
+            total += try await iterator.next()?.count ?? 0  // the snapshot is taken here
+            try store.compact()
+            let during = Set(fs.allFiles().filter { $0.hasSuffix(".chunk") })
+            #expect(during.isSuperset(of: before), "a file in use was deleted")
+            #expect(during.count == 3)
+            while let s = try await iterator.next() { total += s.count }
+        }
+        #expect(total == first.count + second.count)
+        // The reader is gone: only the merged file remains.
+        let after = Set(fs.allFiles().filter { $0.hasSuffix(".chunk") })
+        #expect(after.count == 1 && after.isDisjoint(with: before))
+        try store.close()
+    }
+}
