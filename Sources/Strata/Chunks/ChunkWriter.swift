@@ -200,30 +200,29 @@ final class ChunkWriter {
 
     /// The timestamps that appear in two or more of the sorted, unique columns, sorted.
     static func sharedTimestamps(_ columns: [[Int64]]) -> [Int64] {
-        var all: [Int64] = []
-        all.reserveCapacity(columns.reduce(0) { $0 + $1.count })
-        for c in columns { all.append(contentsOf: c) }
-        all.sort()
-        var out: [Int64] = []
-        var i = 0
-        while i < all.count {
-            var j = i + 1
-            while j < all.count && all[j] == all[i] { j += 1 }
-            if j - i >= 2 { out.append(all[i]) }
-            i = j
-        }
-        return out
+        distinct(columns, appearingAtLeast: 2)
     }
 
     /// Sorted union of sorted, unique timestamp arrays.
     static func union(_ columns: [[Int64]]) -> [Int64] {
+        distinct(columns, appearingAtLeast: 1)
+    }
+
+    /// The distinct timestamps found in at least `times` of the columns, sorted.
+    private static func distinct(_ columns: [[Int64]], appearingAtLeast times: Int) -> [Int64] {
         var all: [Int64] = []
         all.reserveCapacity(columns.reduce(0) { $0 + $1.count })
         for c in columns { all.append(contentsOf: c) }
         all.sort()
         var out: [Int64] = []
         out.reserveCapacity(columns.map(\.count).max() ?? 0)
-        for t in all where out.last != t { out.append(t) }
+        var i = 0
+        while i < all.count {
+            var j = i + 1
+            while j < all.count && all[j] == all[i] { j += 1 }
+            if j - i >= times { out.append(all[i]) }
+            i = j
+        }
         return out
     }
 
