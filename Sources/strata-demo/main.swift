@@ -166,7 +166,7 @@ do {
             writeTime += now() - w
             written += batch.count
         }
-        if now() - started >= nextReport || s == args.steps - 1 {
+        if written > 0 && (now() - started >= nextReport || s == args.steps - 1) {
             let pct = Double(s + 1) / Double(args.steps) * 100
             print("  ingested \(written) readings (\(format(pct, 0))%), \(format(Double(written) / writeTime / 1e6)) M readings/s in write()")
             nextReport += 2
