@@ -79,7 +79,7 @@ extension Engine {
         let started = Clock.monotonicNanoseconds()
         // What the flush needs from the shared state, copied under the lock.
         let (ids, devices, newKeys, walStart, base) = state.withLock { s in
-            let ids = memtable.series.keys.sorted()
+            let ids = memtable.seriesIDs.sorted()
             let devices = ids.map { s.catalog.deviceNumber(of: $0) }
             let newKeys = (s.manifest.catalogSeries..<s.catalog.count).map { s.catalog.key(SeriesID($0)) }
             return (ids, devices, newKeys, s.active.firstSegment, s.manifest)

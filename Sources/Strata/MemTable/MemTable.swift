@@ -40,6 +40,8 @@ final class PointPage: @unchecked Sendable {
 final class SeriesBuffer: @unchecked Sendable {
     /// Guarded by the store's write lock (readers copy the array under it).
     private(set) var pages: [PointPage] = []
+    /// The last page, kept here too so an append touches one object less.
+    private var tail: PointPage?
     private(set) var count = 0
     /// True while every timestamp is strictly above the previous one.
     private(set) var sortedUnique = true
@@ -56,12 +58,14 @@ final class SeriesBuffer: @unchecked Sendable {
         var lo = minTime, hi = maxTime
         var sorted = sortedUnique
         while i < range.upperBound {
-            if pages.last.map({ $0.count == $0.capacity }) ?? true {
+            if tail.map({ $0.count == $0.capacity }) ?? true {
                 let capacity = min(max(Self.firstPage, count), Self.largestPage)
-                pages.append(PointPage(capacity: capacity))
+                let page = PointPage(capacity: capacity)
+                pages.append(page)
+                tail = page
                 allocated += capacity * PointPage.bytesPerPoint + 64
             }
-            let page = pages[pages.count - 1]
+            let page = tail!
             let start = page.count
             let take = min(page.capacity - start, range.upperBound - i)
             let ts = page.timestamps + start, vs = page.values + start, qs = page.qualities + start
@@ -195,9 +199,14 @@ struct PointColumns: Sendable, Equatable {
 
 /// A memtable: series buffers, the source positions its batches carried, and its size.
 ///
+/// Buffers are found by series id in a dense array (ids are dense), not a
+/// dictionary: a batch of many small groups does one array index per group.
+///
 /// Thread safety: mutated under the store's write lock while active; never after it is frozen.
 final class MemTable: @unchecked Sendable {
-    private(set) var series: [SeriesID: SeriesBuffer] = [:]
+    private var buffers: [SeriesBuffer?] = []
+    /// The ids with a buffer, in order of first write.
+    private(set) var seriesIDs: [SeriesID] = []
     private(set) var bytes = 0
     private(set) var points = 0
     /// Latest position per source, as carried by the batches in this memtable.
@@ -214,13 +223,19 @@ final class MemTable: @unchecked Sendable {
     var isEmpty: Bool { points == 0 && sources.isEmpty }
 
     func apply(_ batch: WALBatch) {
+        if let top = batch.series.max(), Int(top) >= buffers.count {
+            let grown = max(Int(top) + 1, buffers.count * 2)
+            bytes += (grown - buffers.count) * MemoryLayout<SeriesBuffer?>.stride
+            buffers.append(contentsOf: repeatElement(nil, count: grown - buffers.count))
+        }
         for (k, id) in batch.series.enumerated() {
             let buffer: SeriesBuffer
-            if let b = series[id] {
+            if let b = buffers[Int(id)] {
                 buffer = b
             } else {
                 buffer = SeriesBuffer()
-                series[id] = buffer
+                buffers[Int(id)] = buffer
+                seriesIDs.append(id)
                 bytes += Self.bytesPerSeries
             }
             bytes += buffer.append(batch, batch.groupRange(k))
@@ -230,6 +245,6 @@ final class MemTable: @unchecked Sendable {
     }
 
     func snapshot(_ id: SeriesID) -> SeriesSnapshot? {
-        series[id]?.snapshot()
+        Int(id) < buffers.count ? buffers[Int(id)]?.snapshot() : nil
     }
 }
