@@ -27,6 +27,7 @@ extension Engine {
 
         // 1. Group by series, in order of first appearance.
         var pairIndex: [NamePair: Int] = [:]
+        pairIndex.reserveCapacity(min(readings.count, 1 << 16))  // no rehashing as it fills
         var pairs: [NamePair] = []
         var slots = [Int](repeating: 0, count: readings.count)
         for (i, r) in readings.enumerated() {
