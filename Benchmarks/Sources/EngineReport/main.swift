@@ -20,6 +20,30 @@ func fresh(_ name: String) -> String {
 
 func f(_ x: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", x) }
 
+/// Writes readings to a store in batches of 10,000 as they are produced.
+struct BatchingWriter {
+    let store: Store
+    var batch: [Reading] = []
+    var written = 0
+
+    init(_ store: Store) {
+        self.store = store
+        batch.reserveCapacity(10_000)
+    }
+
+    mutating func append(_ r: Reading) throws {
+        batch.append(r)
+        if batch.count == 10_000 { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !batch.isEmpty else { return }
+        try store.write(batch)
+        written += batch.count
+        batch.removeAll(keepingCapacity: true)
+    }
+}
+
 func batches(_ readings: [Reading], size: Int) -> [[Reading]] {
     stride(from: 0, to: readings.count, by: size).map { Array(readings[$0..<min($0 + size, readings.count)]) }
 }
@@ -133,11 +157,9 @@ func memoryReport() throws {
     let baseline = ProcessMemory.currentMiB
     ProcessMemory.resetPeak()
     let store = try Store(at: dir)
-    var written = 0
+    var writer = BatchingWriter(store)
     var carry: [UInt8] = []
     var header = true
-    var batch: [Reading] = []
-    batch.reserveCapacity(10_000)
     let start = monotonicSeconds()
     while true {
         let chunk = handle.readData(ofLength: 4 << 20)
@@ -150,12 +172,7 @@ func memoryReport() throws {
                 if header { header = false } else {
                     let fields = carry[lineStart..<i].split(separator: 44)
                     if fields.count >= 4, let t = Int64(String(decoding: fields[2], as: UTF8.self)), let v = Double(String(decoding: fields[3], as: UTF8.self)) {
-                        batch.append(Reading(deviceID: String(decoding: fields[0], as: UTF8.self), sensorType: String(decoding: fields[1], as: UTF8.self), timestamp: t, value: v))
-                    }
-                    if batch.count == 10_000 {
-                        try store.write(batch)
-                        written += batch.count
-                        batch.removeAll(keepingCapacity: true)
+                        try writer.append(Reading(deviceID: String(decoding: fields[0], as: UTF8.self), sensorType: String(decoding: fields[1], as: UTF8.self), timestamp: t, value: v))
                     }
                 }
                 lineStart = i + 1
@@ -164,8 +181,8 @@ func memoryReport() throws {
         }
         carry.removeSubrange(0..<lineStart)
     }
-    try store.write(batch)
-    written += batch.count
+    try writer.flush()
+    let written = writer.written
     let elapsed = monotonicSeconds() - start
     let peak = ProcessMemory.peakMiB
     let st = store.statistics()
@@ -190,9 +207,7 @@ func memory50MReport() throws {
     let devices = (0..<2000).map { "sensor-\($0)" }
     let sensors = ["temperature", "humidity", "battery_v", "energy_wh", "status"]
     var state = (0..<2000).map { _ in Double(rng.next() % 300) / 10 }
-    var batch: [Reading] = []
-    batch.reserveCapacity(10_000)
-    var written = 0
+    var writer = BatchingWriter(store)
     let start = monotonicSeconds()
     var midPeak = 0.0
     for step in 0..<5000 {
@@ -201,12 +216,7 @@ func memory50MReport() throws {
             state[d] += Double(Int(rng.next() % 3) - 1) / 10
             let t = t0 + Int64(rng.next() % 11) - 5
             for (k, sensor) in sensors.enumerated() {
-                batch.append(Reading(deviceID: devices[d], sensorType: sensor, timestamp: t, value: (state[d] * 10).rounded() / 10 + Double(k)))
-                if batch.count == 10_000 {
-                    try store.write(batch)
-                    written += batch.count
-                    batch.removeAll(keepingCapacity: true)
-                }
+                try writer.append(Reading(deviceID: devices[d], sensorType: sensor, timestamp: t, value: (state[d] * 10).rounded() / 10 + Double(k)))
             }
         }
         if step == 2500 { midPeak = ProcessMemory.peakMiB }
@@ -215,8 +225,8 @@ func memory50MReport() throws {
             print("   step \(step): RSS \(f(ProcessMemory.currentMiB, 0)) MiB, peak \(f(ProcessMemory.peakMiB, 0)), memtables \(st.memtableBytes >> 20) MiB, files \(st.chunkFiles)")
         }
     }
-    try store.write(batch)
-    written += batch.count
+    try writer.flush()
+    let written = writer.written
     let elapsed = monotonicSeconds() - start
     let peak = ProcessMemory.peakMiB
     let st = store.statistics()
@@ -297,15 +307,15 @@ do {
         options.sync = .none
         let store = try Store(at: dir, options: options)
         var rng = SplitMix64(seed: 1)
-        var batch: [Reading] = []
+        var writer = BatchingWriter(store)
         for step in 0..<2000 {
             for d in 0..<2000 {
                 for k in 0..<5 {
-                    batch.append(Reading(deviceID: "d\(d)", sensorType: "s\(k)", timestamp: 1_767_225_600_000 + Int64(step) * 10_000, value: Double(rng.next() % 1000) / 10))
-                    if batch.count == 10_000 { try store.write(batch); batch.removeAll(keepingCapacity: true) }
+                    try writer.append(Reading(deviceID: "d\(d)", sensorType: "s\(k)", timestamp: 1_767_225_600_000 + Int64(step) * 10_000, value: Double(rng.next() % 1000) / 10))
                 }
             }
         }
+        try writer.flush()
         try store.flush()
         print("files \(store.statistics().chunkFiles), RSS \(f(ProcessMemory.currentMiB, 0)) MiB")
         ProcessMemory.resetPeak()
