@@ -1,10 +1,10 @@
 // Deterministic data generators for tests.
 
 /// SplitMix64 (Steele, Lea and Flood, OOPSLA 2014): a small, fast, seedable generator.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,10 +13,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 }
 
-public enum Generate {
+package enum Generate {
     /// `count` timestamps every `interval` ms from `start`, each moved by up to +-`jitter` ms,
     /// skipping about `missing` of the grid points.
-    public static func timestamps(
+    package static func timestamps(
         count: Int, start: Int64 = 1_767_225_600_000, interval: Int64 = 10_000, jitter: Int64 = 0,
         missing: Double = 0, seed: UInt64 = 1
     ) -> [Int64] {
@@ -34,7 +34,7 @@ public enum Generate {
     }
 
     /// A sensor-like random walk rounded to `decimals` places (25.5, 25.6, ...).
-    public static func decimals(count: Int, start: Double = 25.5, step: Double = 0.1, decimals: Int = 1, seed: UInt64 = 2) -> [Double] {
+    package static func decimals(count: Int, start: Double = 25.5, step: Double = 0.1, decimals: Int = 1, seed: UInt64 = 2) -> [Double] {
         var rng = SplitMix64(seed: seed)
         var x = start
         var scale = 1.0
@@ -46,19 +46,19 @@ public enum Generate {
     }
 
     /// Uniformly random bit patterns: every kind of Double, NaNs included.
-    public static func randomBits(count: Int, seed: UInt64 = 3) -> [Double] {
+    package static func randomBits(count: Int, seed: UInt64 = 3) -> [Double] {
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in Double(bitPattern: rng.next()) }
     }
 
     /// Random doubles in [-1e6, 1e6).
-    public static func randomDoubles(count: Int, seed: UInt64 = 4) -> [Double] {
+    package static func randomDoubles(count: Int, seed: UInt64 = 4) -> [Double] {
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in Double.random(in: -1e6..<1e6, using: &rng) }
     }
 
     /// Every special Double: signed zeros, infinities, NaNs with payloads, subnormals, extremes.
-    public static let specialDoubles: [Double] = [
+    package static let specialDoubles: [Double] = [
         0.0, -0.0, .infinity, -.infinity, .nan, -.nan,
         Double(bitPattern: 0x7FF0_0000_0000_0001),  // signalling NaN
         Double(bitPattern: 0x7FF8_0000_DEAD_BEEF),  // quiet NaN with payload
@@ -72,5 +72,5 @@ public enum Generate {
 
 extension Array where Element == Double {
     /// Bit patterns, for bit-exact comparisons (NaN != NaN, -0.0 == 0.0 otherwise).
-    public var bits: [UInt64] { map(\.bitPattern) }
+    package var bits: [UInt64] { map(\.bitPattern) }
 }

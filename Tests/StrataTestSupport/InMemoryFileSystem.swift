@@ -1,5 +1,5 @@
 import Synchronization
-@testable import Strata
+import Strata
 
 #if canImport(Glibc)
 import Glibc
@@ -15,9 +15,9 @@ import Glibc
 /// an errno such as ENOSPC or EIO; bits can be flipped in stored files.
 ///
 /// Thread safety: one lock guards everything; files may be used from any thread.
-public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
+package final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     /// Kinds of operations, for counting and for failing.
-    public enum Operation: String, Sendable, CaseIterable {
+    package enum Operation: String, Sendable, CaseIterable {
         case open, read, write, sync, truncate, size, list, createDirectory, remove, rename, syncDirectory, lock
     }
 
@@ -46,14 +46,14 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// Fails the `after`-th matching operation (counting from 1) and, if `sticky`, every later one.
-    public struct Fault: Sendable {
-        public var operations: Set<Operation>
-        public var after: Int
-        public var errno: Int32
-        public var sticky: Bool
+    package struct Fault: Sendable {
+        package var operations: Set<Operation>
+        package var after: Int
+        package var errno: Int32
+        package var sticky: Bool
         var seen = 0
 
-        public init(_ operations: Set<Operation>, after: Int, errno: Int32, sticky: Bool = false) {
+        package init(_ operations: Set<Operation>, after: Int, errno: Int32, sticky: Bool = false) {
             self.operations = operations
             self.after = after
             self.errno = errno
@@ -63,19 +63,19 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
 
     private let state = ConditionLock(State())
 
-    public init() {}
+    package init() {}
 
     // MARK: - Test controls
 
     /// Operations performed so far (all kinds).
-    public var operationCount: Int { state.withLock { $0.operations } }
+    package var operationCount: Int { state.withLock { $0.operations } }
 
-    public func count(_ op: Operation) -> Int { state.withLock { $0.counts[op] ?? 0 } }
+    package func count(_ op: Operation) -> Int { state.withLock { $0.counts[op] ?? 0 } }
 
-    public func inject(_ fault: Fault?) { state.withLock { $0.fault = fault } }
+    package func inject(_ fault: Fault?) { state.withLock { $0.fault = fault } }
 
     /// Cuts the power at the `n`-th operation from now: it and every later one fail with EIO.
-    public func powerOff(afterOperations n: Int) {
+    package func powerOff(afterOperations n: Int) {
         state.withLock { s in
             s.fault = Fault(Set(Operation.allCases), after: n, errno: EIO, sticky: true)
         }
@@ -86,7 +86,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     /// the last of which may be cut short. With `keepEntries`, directory changes
     /// (creations, renames, removals) survive even if their directory was not
     /// synced, as file systems are allowed to do.
-    public func crash(keepEntries: Bool = false, keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
+    package func crash(keepEntries: Bool = false, keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
         state.withLock { s in
             var byInode: [ObjectIdentifier: String] = [:]
             for (path, inode) in s.current { byInode[ObjectIdentifier(inode)] = path }
@@ -120,7 +120,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// Flips one bit of a stored file (both its durable and current contents).
-    public func flipBit(_ path: String, byte: Int, bit: Int) {
+    package func flipBit(_ path: String, byte: Int, bit: Int) {
         state.withLock { s in
             guard let inode = s.current[path] ?? s.durable[path] else { return }
             if byte < inode.current.count { inode.current[byte] ^= 1 << UInt8(bit) }
@@ -129,12 +129,12 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// The current contents of a file, or nil.
-    public func contents(_ path: String) -> [UInt8]? {
+    package func contents(_ path: String) -> [UInt8]? {
         state.withLock { $0.current[path]?.current }
     }
 
     /// Replaces a file's contents, durably.
-    public func setContents(_ path: String, _ bytes: [UInt8]) {
+    package func setContents(_ path: String, _ bytes: [UInt8]) {
         state.withLock { s in
             let inode = s.current[path] ?? Inode()
             inode.current = bytes
@@ -146,7 +146,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// Paths of every file, sorted.
-    public func allFiles() -> [String] { state.withLock { $0.current.keys.sorted() } }
+    package func allFiles() -> [String] { state.withLock { $0.current.keys.sorted() } }
 
     static func apply(_ change: Change, to data: inout [UInt8]) {
         switch change {
@@ -181,7 +181,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         return p.isEmpty ? "/" : p
     }
 
-    public func open(_ path: String, _ mode: OpenMode) throws(StrataError) -> any StorageFile {
+    package func open(_ path: String, _ mode: OpenMode) throws(StrataError) -> any StorageFile {
         try state.withLock { (s) throws(StrataError) -> any StorageFile in
             try Self.check(&s, .open, path)
             let existing = s.current[path]
@@ -205,11 +205,11 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func exists(_ path: String) -> Bool {
+    package func exists(_ path: String) -> Bool {
         state.withLock { $0.current[path] != nil || $0.directories.contains(path) }
     }
 
-    public func list(_ directory: String) throws(StrataError) -> [String] {
+    package func list(_ directory: String) throws(StrataError) -> [String] {
         try state.withLock { (s) throws(StrataError) -> [String] in
             try Self.check(&s, .list, directory)
             guard s.directories.contains(directory) else { throw StrataError(.io, "opendir failed: no such directory", file: directory, errno: ENOENT) }
@@ -227,7 +227,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func createDirectory(_ path: String) throws(StrataError) {
+    package func createDirectory(_ path: String) throws(StrataError) {
         try state.withLock { (s) throws(StrataError) in
             try Self.check(&s, .createDirectory, path)
             // Directories are durable at once: the store syncs files and entries, not directory creation.
@@ -239,14 +239,14 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func remove(_ path: String) throws(StrataError) {
+    package func remove(_ path: String) throws(StrataError) {
         try state.withLock { (s) throws(StrataError) in
             try Self.check(&s, .remove, path)
             s.current[path] = nil
         }
     }
 
-    public func rename(_ from: String, to: String) throws(StrataError) {
+    package func rename(_ from: String, to: String) throws(StrataError) {
         try state.withLock { (s) throws(StrataError) in
             try Self.check(&s, .rename, from)
             guard let inode = s.current[from] else { throw StrataError(.io, "rename failed: no such file", file: from, errno: ENOENT) }
@@ -255,7 +255,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func syncDirectory(_ path: String) throws(StrataError) {
+    package func syncDirectory(_ path: String) throws(StrataError) {
         try state.withLock { (s) throws(StrataError) in
             try Self.check(&s, .syncDirectory, path)
             let prefix = path.hasSuffix("/") ? path : path + "/"
@@ -265,7 +265,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func lock(_ path: String) throws(StrataError) -> any FileLock {
+    package func lock(_ path: String) throws(StrataError) -> any FileLock {
         try state.withLock { (s) throws(StrataError) -> any FileLock in
             try Self.check(&s, .lock, path)
             guard s.locks.insert(path).inserted else { throw StrataError(.locked, "\(path) is locked", file: path) }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Readings from ../shared/datasets for tests (the CI clone has ../shared beside it).
-public enum SharedDatasets {
+package enum SharedDatasets {
     /// The `shared` folder, or nil when it is not beside the repository.
-    public static var directory: URL? {
+    package static var directory: URL? {
         if let env = ProcessInfo.processInfo.environment["STRATA_SHARED"] { return URL(fileURLWithPath: env) }
         var dir = URL(fileURLWithPath: #filePath)
         for _ in 0..<6 {
@@ -14,10 +14,10 @@ public enum SharedDatasets {
         return nil
     }
 
-    public static var available: Bool { directory != nil }
+    package static var available: Bool { directory != nil }
 
     /// Per series (device, sensor), sorted by time: the first `limit` rows of `name`.csv.gz.
-    public static func series(_ name: String, limit: Int = 200_000) throws -> [(key: String, timestamps: [Int64], values: [Double])] {
+    package static func series(_ name: String, limit: Int = 200_000) throws -> [(key: String, timestamps: [Int64], values: [Double])] {
         guard let dir = directory else { return [] }
         let path = dir.appendingPathComponent("datasets/\(name).csv.gz").path
         let p = Process()

@@ -1,12 +1,12 @@
-@testable import Strata
+import Strata
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Helpers to open stores in tests.
-public enum StoreFixtures {
+package enum StoreFixtures {
     /// Options on an in-memory file system, small enough that tests flush often.
-    public static func options(_ fs: InMemoryFileSystem, memtableBytes: Int = 1 << 20, blockRows: Int = 64) -> Options {
+    package static func options(_ fs: InMemoryFileSystem, memtableBytes: Int = 1 << 20, blockRows: Int = 64) -> Options {
         var o = Options()
         o.fileSystem = fs
         o.memtableBytes = memtableBytes
@@ -16,7 +16,7 @@ public enum StoreFixtures {
     }
 
     /// A fresh temporary directory on the real file system.
-    public static func temporaryDirectory(_ name: String = "strata-test") -> String {
+    package static func temporaryDirectory(_ name: String = "strata-test") -> String {
         var template = Array("/tmp/\(name)-XXXXXX".utf8CString)
         let path = template.withUnsafeMutableBufferPointer { buf -> String in
             guard let p = mkdtemp(buf.baseAddress!) else { return "/tmp/\(name)-\(getpid())" }
@@ -26,12 +26,12 @@ public enum StoreFixtures {
     }
 
     /// Removes a directory tree (tests' temporary stores).
-    public static func removeTree(_ path: String) {
+    package static func removeTree(_ path: String) {
         _ = system("rm -rf '\(path)'")
     }
 
     /// Readings of `devices` x `sensors` every `interval` from `start`, `steps` times; values are decimals.
-    public static func fleet(devices: Int, sensors: Int, steps: Int, start: Int64 = 1_767_225_600_000, interval: Int64 = 10_000, seed: UInt64 = 1) -> [Reading] {
+    package static func fleet(devices: Int, sensors: Int, steps: Int, start: Int64 = 1_767_225_600_000, interval: Int64 = 10_000, seed: UInt64 = 1) -> [Reading] {
         var rng = SplitMix64(seed: seed)
         var out: [Reading] = []
         out.reserveCapacity(devices * sensors * steps)

@@ -16,12 +16,13 @@ import Foundation
     static let day: Int64 = 86_400_000
 
     /// Writes `devices` (each a list of series) into a chunk file and opens it.
-    func roundTrip(_ devices: [[ChunkSeriesInput]], blockRows: Int = 64, cold: Int32? = nil, fs: InMemoryFileSystem = InMemoryFileSystem()) throws -> ChunkFile {
+    func roundTrip(_ devices: [[ChunkSeriesInput]], blockRows: Int = 64, cold: Int32? = nil, window: ClosedRange<Int64>? = nil,
+                   fs: InMemoryFileSystem = InMemoryFileSystem()) throws -> ChunkFile {
         try fs.createDirectory("/s/chunks")
-        let writer = try ChunkWriter(fs: fs, path: "/s/" + FileNames.chunk(7), partitionStart: 0, blockRows: blockRows, coldLevel: cold)
+        let writer = try ChunkWriter(fs: fs, path: "/s/" + FileNames.chunk(7), window: window, blockRows: blockRows, coldLevel: cold)
         for d in devices { try writer.addDevice(d) }
         let summary = try writer.finish()
-        let file = try ChunkFile(fs: fs, directory: "/s", number: 7)
+        let file = try ChunkFile(fs: fs, directory: "/s", number: 7, cache: BlockCache(capacity: 1 << 20))
         #expect(file.summary == summary)
         for d in devices {
             for s in d {
@@ -40,7 +41,7 @@ import Foundation
             series.append(ChunkSeriesInput(id: SeriesID(k), points: Self.points(mine, seed: UInt64(k))))
         }
         let file = try roundTrip([series])
-        #expect(try file.entry(0)!.sharedTimestamps)
+        #expect(try file.entry(0)!.entry.sharedTimestamps)
         // Sharing beats five separate timestamp columns (each series as its own device).
         let separate = try roundTrip(series.map { [$0] }, fs: InMemoryFileSystem())
         #expect(file.size < separate.size, "shared \(file.size) bytes, separate \(separate.size)")
@@ -54,7 +55,7 @@ import Foundation
         let a = ChunkSeriesInput(id: 1, points: Self.points((0..<500).map { Int64($0) * 60_000 }, seed: 1))
         let b = ChunkSeriesInput(id: 2, points: Self.points((0..<500).map { Int64($0) * 60_000 + 31_000 }, seed: 2))
         let file = try roundTrip([[a, b]])
-        #expect(try !file.entry(1)!.sharedTimestamps)
+        #expect(try !file.entry(1)!.entry.sharedTimestamps)
     }
 
     @Test func alignedSeriesShareWhileAnEventSeriesKeepsItsOwnTimestamps() throws {
@@ -64,11 +65,11 @@ import Foundation
         let events = (0..<40).map { Int64($0) * 147_001 + 3_333 }
         series.append(ChunkSeriesInput(id: 3, points: Self.points(events, seed: 9)))
         let file = try roundTrip([series])
-        for id in 0..<3 { #expect(try file.entry(SeriesID(id))!.sharedTimestamps) }
-        #expect(try !file.entry(3)!.sharedTimestamps)
+        for id in 0..<3 { #expect(try file.entry(SeriesID(id))!.entry.sharedTimestamps) }
+        #expect(try !file.entry(3)!.entry.sharedTimestamps)
         // Statistics of both kinds of entry are right.
         for s in series {
-            let stats = try file.statistics(s.id).compactMap { $0 }
+            let stats = try file.entry(s.id)!.entry.blocks.compactMap(\.statistics)
             #expect(stats.reduce(0) { $0 + $1.count } == s.points.count)
             #expect(stats.first?.minTime == s.points.timestamps.first)
             #expect(stats.last?.maxTime == s.points.timestamps.last)
@@ -80,15 +81,19 @@ import Foundation
         var p = Self.points(t, seed: 5)
         p.values[17] = .nan
         let file = try roundTrip([[ChunkSeriesInput(id: 0, points: p)], [ChunkSeriesInput(id: 1, points: Self.points(t, seed: 6))]], blockRows: 100)
-        let stats = try file.statistics(0)
+        let stats = try file.entry(0)!.entry.blocks.map(\.statistics)
         #expect(stats.count == 3)
         for (b, st) in stats.enumerated() {
             let range = (b * 100)..<((b + 1) * 100)
-            let expected = BlockStatistics(timestamps: p.timestamps[range], values: p.values[range], qualities: p.qualities[range])
-            #expect(st == expected)
+            #expect(st == BlockStatistics(p, range))
         }
-        #expect(stats[0]!.sum.isNaN)
+        #expect(stats[0]!.sum.isNaN && stats[0]!.m2.isNaN && stats[0]!.nanCount == 1)
         #expect(!stats[0]!.min.isNaN)
+        // Variance from M2 matches a direct two-pass computation.
+        let block = Array(p.values[100..<200])
+        let mean = block.reduce(0, +) / 100
+        let m2 = block.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        #expect(abs(stats[1]!.m2 - m2) <= 1e-9 * m2)
         // Decimal sums are exact: the sum of tenths rounded once, not accumulated error.
         let exact = p.values[100..<200].reduce(0) { $0 + Int(($1 * 10).rounded()) }
         #expect(stats[1]!.sum == Double(exact) / 10)
@@ -98,6 +103,51 @@ import Foundation
         let t = (0..<2000).map { Int64($0) * 10_000 }
         let file = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 9))]], cold: 9)
         #expect(file.isCold)
+    }
+
+    @Test func windowFilesCarryTheirWindowAndMixedFilesTheirSpan() throws {
+        let t = (0..<100).map { Int64($0) * 1000 }
+        let window = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 1))]], window: 0...(Self.day - 1))
+        #expect(!window.isMixed && window.rangeFirst == 0 && window.rangeLast == Self.day - 1)
+        let spread = [Int64(-5 * Self.day), 7, 40 * Self.day]
+        let mixed = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(spread, seed: 2))]])
+        #expect(mixed.isMixed && mixed.rangeFirst == -5 * Self.day && mixed.rangeLast == 40 * Self.day)
+    }
+
+    @Test func aDamagedBlockIsFoundWithoutReadingTheOthers() throws {
+        // Format v2: a checksum per block, so one block's read checks that block only.
+        let fs = InMemoryFileSystem()
+        let t = (0..<640).map { Int64($0) * 1000 }
+        let file = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 3))]], fs: fs)
+        let (entry, _) = try file.entry(0)!
+        let last = entry.blocks[entry.blocks.count - 1]
+        let path = "/s/" + FileNames.chunk(7)
+        fs.flipBit(path, byte: ChunkFormat.headerSize + last.values.lowerBound + 1, bit: 3)
+        let damaged = try ChunkFile(fs: fs, directory: "/s", number: 7, cache: BlockCache(capacity: 1 << 20))
+        #expect(try damaged.read(0, in: 0...(t[t.count - 65])).count == 640 - 64)
+        #expect { _ = try damaged.read(0, in: Int64.min...Int64.max) } throws: { e in
+            guard let e = e as? StrataError else { return false }
+            return e.kind == .corruption && e.offset == ChunkFormat.headerSize + last.bytes.lowerBound
+        }
+    }
+
+    @Test func coldFileErrorOffsetsStayInsideTheFile() throws {
+        // Regression (engine hardening): offsets in cold files counted decompressed bytes.
+        let fs = InMemoryFileSystem()
+        let t = (0..<4000).map { Int64($0) * 10_000 }
+        let file = try roundTrip([[ChunkSeriesInput(id: 0, points: Self.points(t, seed: 9))]], cold: 19, fs: fs)
+        let path = "/s/" + FileNames.chunk(7)
+        var bytes = fs.contents(path)!
+        bytes[ChunkFormat.headerSize + 20] ^= 0xFF
+        fs.setContents(path, bytes)
+        let damaged = try ChunkFile(fs: fs, directory: "/s", number: 7, cache: BlockCache(capacity: 1 << 20))
+        #expect(file.isCold)
+        do {
+            _ = try damaged.read(0, in: Int64.min...Int64.max)
+            Issue.record("damage went unnoticed")
+        } catch {
+            #expect(error.offset.map { $0 >= 0 && $0 < bytes.count } == true, "\(error)")
+        }
     }
 
     @Test func edgeCases() throws {
@@ -124,7 +174,7 @@ import Foundation
     static let damages: [Damage] = [
         .init(name: "truncated", apply: { $0.removeLast(9) }, atOpen: true),
         .init(name: "bad magic", apply: { $0[1] ^= 0xFF }, atOpen: true),
-        .init(name: "unknown version", apply: { $0[4] = 2 }, atOpen: true),
+        .init(name: "unknown version", apply: { $0[4] = 9 }, atOpen: true),
         .init(name: "trailer bit flip", apply: { $0[$0.count - 20] ^= 4 }, atOpen: true),
         .init(name: "index bit flip", apply: { $0[$0.count - 40] ^= 1 }, atOpen: true),
         .init(name: "data bit flip", apply: { $0[100] ^= 0x10 }, atOpen: false),
@@ -141,7 +191,7 @@ import Foundation
         d.apply(&bytes)
         fs.setContents(path, bytes)
         do {
-            let file = try ChunkFile(fs: fs, directory: "/s", number: 7)
+            let file = try ChunkFile(fs: fs, directory: "/s", number: 7, cache: BlockCache(capacity: 1 << 20))
             #expect(!d.atOpen, "\(d.name) should fail at open")
             _ = try file.read(0, in: Int64.min...Int64.max)
             _ = try file.read(1, in: Int64.min...Int64.max)
@@ -149,6 +199,7 @@ import Foundation
         } catch {
             #expect(error.file == FileNames.chunk(7))
             #expect(error.kind == (d.name == "unknown version" ? .unsupportedVersion : .corruption), "\(error)")
+            #expect(error.offset != nil, "\(error)")
         }
     }
 }
@@ -158,82 +209,6 @@ extension PointColumns {
         var out = PointColumns()
         for i in 0..<count where r.contains(timestamps[i]) { out.append(timestamps[i], values[i], qualities[i]) }
         return out
-    }
-}
-
-@Suite struct CatalogTests {
-    @Test func resolveLookupAndPostings() {
-        var c = SeriesCatalog()
-        let a = c.resolve("dev-1", "temp")
-        let b = c.resolve("dev-1", "hum")
-        let d = c.resolve("dev-2", "temp")
-        #expect(a == (0, true) && b.id == 1 && d.id == 2)
-        #expect(c.resolve("dev-1", "temp") == (0, false))
-        #expect(c.select(device: "dev-1", sensorType: nil) == [0, 1])
-        #expect(c.select(device: nil, sensorType: "temp") == [0, 2])
-        #expect(c.select(device: "dev-2", sensorType: "hum") == [])
-        #expect(c.select(device: "nope", sensorType: nil) == [])
-        #expect(c.key(2) == SeriesKey(unchecked: "dev-2", "temp"))
-        let same = c.define(1, "dev-1", "hum"), other = c.define(1, "dev-9", "hum")
-        let gap = c.define(7, "x", "y"), next = c.define(3, "dev-3", "co2")
-        #expect(same && !other && !gap && next)
-    }
-
-    @Test func catalogFileLoadsCommittedRecordsOnly() throws {
-        var c = SeriesCatalog()
-        var bytes = CatalogFile.header()
-        bytes += CatalogFile.record(firstID: 0, [SeriesKey(unchecked: "a", "t"), SeriesKey(unchecked: "b", "t")])
-        let committed = bytes.count
-        bytes += CatalogFile.record(firstID: 2, [SeriesKey(unchecked: "c", "t")])
-        try CatalogFile.load(bytes, committed: committed, into: &c)
-        #expect(c.count == 2)
-        var all = SeriesCatalog()
-        try CatalogFile.load(bytes, committed: bytes.count, into: &all)
-        #expect(all.count == 3)
-        var flipped = bytes
-        flipped[12] ^= 1
-        var broken = SeriesCatalog()
-        #expect(throws: StrataError.self) { try CatalogFile.load(flipped, committed: committed, into: &broken) }
-    }
-
-    @Test func holdsAMillionSeriesInModestMemory() {
-        // 1M series: 200k devices x 5 sensor types.
-        let before = residentBytes()
-        var c = SeriesCatalog()
-        let sensors = ["temperature", "humidity", "battery_v", "energy_wh", "status"]
-        for d in 0..<200_000 {
-            for s in sensors { _ = c.resolve("sensor-\(d)", s) }
-        }
-        let bytes = residentBytes() - before
-        #expect(c.count == 1_000_000)
-        #expect(c.select(device: "sensor-199999", sensorType: nil).count == 5)
-        #expect(c.select(device: nil, sensorType: "status").count == 200_000)
-        #expect(c.lookup("sensor-123456", "humidity") == SeriesID(123_456 * 5 + 1))
-        // Interned names: about 100 bytes per series, postings included (resident memory, so approximate).
-        #expect(bytes / c.count < 150, "\(bytes / c.count) bytes per series")
-        withExtendedLifetime(c) {}
-    }
-}
-
-@Suite struct ManifestTests {
-    @Test func roundTripAndDamage() throws {
-        var m = Manifest(resolution: .microseconds, partitionDuration: 3_600_000_000)
-        m.nextFileNumber = 12
-        m.walStart = 4
-        m.catalogLength = 1234
-        m.catalogSeries = 17
-        m.chunks = [ManifestChunk(number: 3, partitionStart: -3_600_000_000, summary: ChunkSummary(size: 100, points: 5, series: 2, minTime: -3_599_000_000, maxTime: -1))]
-        m.sources = ["kafka/a/0": "99", "mqtt": "seq 7"]
-        let bytes = m.encode()
-        #expect(try Manifest.decode(bytes) == m)
-        for i in 0..<bytes.count {
-            var d = bytes
-            d[i] ^= 0x20
-            #expect(throws: StrataError.self) { _ = try Manifest.decode(d) }
-        }
-        for n in 0..<bytes.count {
-            #expect(throws: StrataError.self) { _ = try Manifest.decode(Array(bytes.prefix(n))) }
-        }
     }
 }
 

@@ -29,13 +29,13 @@ import StrataTestSupport
     }
 
     @Test func killingTheWriterAtRandomMomentsLosesNoAcknowledgedBatch() throws {
-        guard let child = Self.childPath else {
-            Issue.record("StrataCrashChild not built (run `swift build --build-tests` first)")
-            return
-        }
+        let child = try #require(Self.childPath, "StrataCrashChild not built (run `swift build --build-tests` first)")
         let dir = StoreFixtures.temporaryDirectory("strata-crashloop")
         defer { StoreFixtures.removeTree(dir) }
-        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        // A new seed each run (set STRATA_CRASH_SEED to replay one), printed so a failure can be replayed.
+        let seed = ProcessInfo.processInfo.environment["STRATA_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        print("crash loop: STRATA_CRASH_SEED=\(seed)")
+        var rng = SplitMix64(seed: seed)
         var acknowledged = Set<Int>()
         var next = 0
         for round in 0..<24 {
@@ -63,7 +63,7 @@ import StrataTestSupport
             var options = Options()
             options.partitionDuration = 3_600_000
             let store = try Store(at: dir, options: options)
-            try store.verify()
+            #expect(try store.verify().isOK)
             var stored = Set<Reading>()
             for s in try store.read() { stored.formUnion(s.readings) }
             var total = 0
@@ -71,7 +71,7 @@ import StrataTestSupport
                 let b = Self.batch(i)
                 let found = b.filter { stored.contains($0) }.count
                 if acknowledged.contains(i) {
-                    #expect(found == b.count, "round \(round): acknowledged batch \(i) has \(found) of \(b.count)")
+                    #expect(found == b.count, "seed \(seed) round \(round): acknowledged batch \(i) has \(found) of \(b.count)")
                 } else {
                     #expect(found == 0 || found == b.count, "round \(round): batch \(i) is partly there")
                 }

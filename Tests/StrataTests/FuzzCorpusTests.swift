@@ -25,12 +25,20 @@ import Testing
         }
     }
 
-    @Test func keptCrashersAreHandled() throws {
-        for t in Self.targets {
-            let dir = Self.fuzz.appendingPathComponent("Crashers/\(t.target)")
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where !file.hasPrefix(".") {
-                _ = try? t.parse(Array(try Data(contentsOf: dir.appendingPathComponent(file))))
-            }
+    /// Kept crashers of the engine fuzzers, by target.
+    static let crashers: [(target: String, file: URL)] = targets.flatMap { t in
+        let dir = fuzz.appendingPathComponent("Crashers/\(t.target)")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        return names.map { (t.target, dir.appendingPathComponent($0)) }
+    }
+
+    /// Each kept crasher must now be handled (a thrown error, not a trap). Skipped
+    /// while the fuzzers have found none (Fuzz/run.sh replays them as well).
+    @Test(.enabled(if: !crashers.isEmpty, "no kept crashers in Fuzz/Crashers"))
+    func keptCrashersAreHandled() throws {
+        for c in Self.crashers {
+            let parse = Self.targets.first { $0.target == c.target }!.parse
+            _ = try? parse(Array(try Data(contentsOf: c.file)))
         }
     }
 }

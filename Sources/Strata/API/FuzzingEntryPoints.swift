@@ -1,3 +1,4 @@
+import StrataCodecs
 
 /// Entry points for the fuzzers in Fuzz/ (a separate package, so they cannot
 /// reach `package` symbols). Each parses bytes the way opening a store would
@@ -5,10 +6,16 @@
 /// `@_spi(Fuzzing) import Strata` to use it.
 @_spi(Fuzzing)
 public enum FuzzingEntryPoints {
-    /// Scans bytes as the last WAL segment (of the sequence its header names), decoding every record.
+    /// Scans bytes as the last WAL segment, decoding every record.
     public static func walSegment(_ bytes: [UInt8]) throws {
-        let sequence = bytes.count >= 16 ? bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 1
-        _ = try WALReader.scan(bytes, sequence: sequence, isLast: true) { _ in }
+        let name = FileNames.walSegment(1)
+        guard try WALReader.header(bytes, file: name) != nil else { return }
+        _ = try WALReader.scan(bytes, file: name, durableLimit: nil, salvage: true) { (record) throws(StrataError) in
+            guard record.kind != WALFormat.RecordKind.checkpoint.rawValue else { return }
+            do throws(CodecError) { _ = try WALReader.decodeBatch(record) } catch {
+                throw StrataError(.corruption, "\(error)", file: name, offset: record.start)
+            }
+        }
     }
 
     /// Loads bytes as a whole committed catalog.
@@ -21,13 +28,13 @@ public enum FuzzingEntryPoints {
         _ = try Manifest.decode(bytes)
     }
 
-    /// Opens bytes as chunk file 1 and reads every series and its statistics.
+    /// Opens bytes as chunk file 1 and reads every series, its statistics and points.
     public static func chunkFile(_ bytes: [UInt8]) throws {
         let fs = SingleFileSystem(path: "/f/" + FileNames.chunk(1), bytes: bytes)
-        let file = try ChunkFile(fs: fs, directory: "/f", number: 1)
+        let file = try ChunkFile(fs: fs, directory: "/f", number: 1, cache: BlockCache(capacity: 1 << 20))
         for id in file.seriesIDs {
+            _ = try file.entry(id)
             _ = try file.read(id, in: Int64.min...Int64.max)
-            _ = try file.statistics(id)
         }
     }
 }

@@ -1,4 +1,5 @@
-/// How a store behaves. Every option documents its default and its trade-off.
+/// How a store behaves. Every option documents its default and its trade-off;
+/// out-of-range values are rejected when the store opens.
 ///
 /// ```swift
 /// var options = Options()
@@ -12,34 +13,56 @@ public struct Options: Sendable {
     /// one. Opening a store with a different unit is an error.
     public var resolution: TimestampResolution?
 
-    /// Length of a time partition in timestamp units. Each flush writes one
-    /// chunk file per partition it touches, and compaction merges a
-    /// partition's files. Fixed when the store is created; `nil` (the default)
-    /// means one day for a new store and the stored length for an existing one.
-    /// Longer partitions compress better (longer columns) but are rewritten
-    /// whole by compaction; choose about a day of data per series or more.
+    /// Length of the store's base time partition, in timestamp units. Fixed
+    /// when the store is created; `nil` (the default) means one day for a new
+    /// store and the stored length for an existing one.
+    ///
+    /// The default suits every data rate: fast data stays in files of one
+    /// partition, while the files of slow data (hourly readings, say) are
+    /// merged into aligned windows of 2, 4, 8, ... partitions once they are
+    /// sealed, until each holds about one to two blocks per series or
+    /// ``maxPartitionDuration`` is reached. Sparse or late data is kept in
+    /// one mixed file per flush, whatever the spread of its timestamps.
     public var partitionDuration: Int64?
 
-    /// Bound on the memtable, in bytes (default 64 MiB). When it is full it is
-    /// frozen and flushed in the background while a new one takes writes; if
-    /// the flush falls behind, writers wait until it is done.
+    /// The longest window that merging sparse partitions builds (default
+    /// `nil`: 256 partitions). Longer windows compress slow data slightly
+    /// better; retention drops whole files and hides the rest of a file until
+    /// it is rewritten.
+    public var maxPartitionDuration: Int64?
+
+    /// Bound on the memtable, in bytes (default 64 MiB, at least 64 KiB).
+    /// When it is full it is frozen and flushed in the background while a
+    /// new one takes writes; if the flush falls behind, writers wait until it
+    /// is done.
     ///
     /// Memory: at most two memtables exist (the active one and the one being
     /// flushed), so the store's peak is about twice this, plus flush and
-    /// compaction working sets (one device's points of one partition at a
-    /// time), the indexes of open chunk files and the catalog (about 100 bytes
-    /// per series). Measured with the default: ingesting the reference fleet
-    /// (8.6M points) peaks at about 90 MiB, a 50M-point ingest of 10,000
-    /// series at about 250 MiB. Smaller values mean smaller, more frequent
-    /// flushes and more compaction work.
+    /// compaction working sets (one device's points of one file at a time),
+    /// the block cache (``cacheBytes``), the tables of open chunk files (a few
+    /// dozen bytes per series per file) and the catalog (about 100 bytes per
+    /// series). Smaller values mean smaller, more frequent flushes and more
+    /// compaction work.
     public var memtableBytes: Int = 64 << 20
+
+    /// The memtable is flushed when its first point is this old, even if it
+    /// is not full (default 10 minutes; `nil`: only when full). A gateway
+    /// receiving a few readings a minute then keeps minutes, not days, of
+    /// data in its log and memory; a shorter age means more, smaller files
+    /// (which compaction merges).
+    public var memtableMaxAge: Duration? = .seconds(600)
+
+    /// Flush the memtable when the store is closed (default `true`), so the
+    /// next open replays nothing. `false` closes faster; the log keeps the data.
+    public var flushOnClose: Bool = true
 
     /// When a write becomes durable (default `.everyBatch`).
     public var sync: SyncPolicy = .everyBatch
 
     /// Re-pack old partitions as one zstd frame when compaction rewrites them
     /// and that is smaller (default `nil`: never). Reading a re-packed file
-    /// decompresses its data once and keeps it in memory while in use.
+    /// decompresses its data region, which stays in the block cache
+    /// (``cacheBytes``) while it is used.
     public var coldCompression: ColdCompression?
 
     /// Rows per block in chunk files (default 1024, from 64 to 65536). Blocks
@@ -47,15 +70,36 @@ public struct Options: Sendable {
     /// compress slightly better, smaller ones let queries skip more.
     public var blockRows: Int = 1024
 
-    /// Size at which the write-ahead log moves to a new segment (default 64 MiB).
+    /// Size at which the write-ahead log moves to a new segment (default
+    /// 64 MiB, from 4 KiB to 1 GiB).
     public var walSegmentBytes: Int = 64 << 20
 
-    /// A partition with this many chunk files is compacted automatically in the
-    /// background (default 4; 0 turns automatic compaction off).
+    /// Files in one window (or mixed files) that trigger a merge in the
+    /// background (default 4, from 2 to 64; 0 turns automatic compaction off).
     public var compactionTrigger: Int = 4
 
+    /// Bytes of parsed chunk indexes and decompressed cold data kept in memory
+    /// (default 32 MiB). A larger cache helps queries that revisit many files.
+    public var cacheBytes: Int = 32 << 20
+
     /// Create the directory and the store when missing (default `true`).
+    /// A directory that exists and holds other files is never made a store.
     public var createIfMissing: Bool = true
+
+    /// Open for reading only (default `false`). A read-only store takes no
+    /// lock and writes nothing, so it can look at a store that another
+    /// process (a running gateway service) holds: it sees the chunk files and
+    /// the log up to its last complete record, and ``Store/refresh()`` catches
+    /// up with the writer.
+    public var readOnly: Bool = false
+
+    /// Open a damaged store by setting damaged files aside (default `false`).
+    /// A chunk file that cannot be read, or a log segment with damaged synced
+    /// records, is moved to the store's `quarantine/` folder (never deleted)
+    /// and ``Store/salvage`` says what was lost, by device, sensor and time
+    /// range. Without it, such damage makes opening fail with an error naming
+    /// the file.
+    public var salvage: Bool = false
 
     /// Called for notable events (recovery, flushes, compactions, errors in
     /// background work), for logs and metrics. Runs on the thread that caused
@@ -65,8 +109,32 @@ public struct Options: Sendable {
     /// The file system: POSIX unless tests inject another one.
     package var fileSystem: any FileSystem = POSIXFileSystem()
 
+    /// The wall clock in seconds since the epoch (tests fix it).
+    package var wallClock: @Sendable () -> Double = { Clock.wallSeconds() }
+
     /// Creates options with every default.
     public init() {}
+
+    /// Throws ``StrataError/Kind/invalidArgument`` naming the first option out of range.
+    func validate() throws(StrataError) {
+        func fail(_ reason: String) -> StrataError { StrataError(.invalidArgument, reason) }
+        guard blockRows >= 64 && blockRows <= 65536 else { throw fail("blockRows \(blockRows) is outside 64...65536") }
+        guard memtableBytes >= 1 << 16 else { throw fail("memtableBytes \(memtableBytes) is below 64 KiB") }
+        guard walSegmentBytes >= 1 << 12 && walSegmentBytes <= 1 << 30 else { throw fail("walSegmentBytes \(walSegmentBytes) is outside 4 KiB...1 GiB") }
+        guard compactionTrigger == 0 || (compactionTrigger >= 2 && compactionTrigger <= 64) else {
+            throw fail("compactionTrigger \(compactionTrigger) must be 0 (off) or 2...64")
+        }
+        guard cacheBytes >= 0 else { throw fail("cacheBytes \(cacheBytes) is negative") }
+        if let d = partitionDuration, d <= 0 { throw fail("partitionDuration \(d) must be positive") }
+        if let d = maxPartitionDuration, d <= 0 { throw fail("maxPartitionDuration \(d) must be positive") }
+        if case .interval(let ms) = sync, ms <= 0 { throw fail("sync interval \(ms) ms must be positive") }
+        if let age = memtableMaxAge, age <= .zero { throw fail("memtableMaxAge \(age) must be positive") }
+        if let cold = coldCompression {
+            guard cold.level >= 1 && cold.level <= 19 else { throw fail("coldCompression.level \(cold.level) is outside 1...19") }
+            guard cold.afterPartitions >= 1 else { throw fail("coldCompression.afterPartitions \(cold.afterPartitions) must be at least 1") }
+        }
+        if readOnly && salvage { throw fail("salvage needs a writable store (readOnly is set)") }
+    }
 }
 
 /// When a write is durable.
@@ -86,37 +154,13 @@ public enum SyncPolicy: Sendable, Equatable {
 public struct ColdCompression: Sendable, Equatable {
     /// Zstd level, 1 to 19 (default 9).
     public var level: Int32
-    /// A partition is cold when it ends this many partitions or more before
-    /// the newest partition with data (default 2).
+    /// A window is cold when it ends this many partitions or more before
+    /// the newest partition with data (default 2, at least 1).
     public var afterPartitions: Int
 
     /// Creates a cold-compression policy.
     public init(level: Int32 = 9, afterPartitions: Int = 2) {
         self.level = level
         self.afterPartitions = afterPartitions
-    }
-}
-
-/// Something a store reports to `Options.eventHandler`.
-public enum StoreEvent: Sendable, CustomStringConvertible {
-    /// The store opened; what recovery found.
-    case opened(RecoveryReport)
-    /// A memtable was flushed into chunk files.
-    case flushed(points: Int, files: Int, bytes: Int, milliseconds: Double)
-    /// A partition's chunk files were merged into one.
-    case compacted(partitionStart: Int64, inputFiles: Int, bytesBefore: Int, bytesAfter: Int)
-    /// Background work failed; it is retried on the next flush or write.
-    case backgroundError(StrataError)
-    /// Writers are waiting for a flush to free memory.
-    case writeStall(milliseconds: Double)
-
-    public var description: String {
-        switch self {
-        case .opened(let r): "opened: \(r)"
-        case .flushed(let p, let f, let b, let ms): "flushed \(p) points into \(f) files (\(b) bytes) in \(Int(ms)) ms"
-        case .compacted(let s, let n, let before, let after): "compacted partition \(s): \(n) files, \(before) -> \(after) bytes"
-        case .backgroundError(let e): "background error: \(e)"
-        case .writeStall(let ms): "writers waited \(Int(ms)) ms for a flush"
-        }
     }
 }

@@ -1,45 +1,3 @@
-/// An inclusive range of timestamps, in the store's resolution.
-///
-/// ```swift
-/// let day = TimeRange(from: 1_767_225_600_000, until: 1_767_312_000_000)  // [from, until)
-/// let all = TimeRange.all
-/// ```
-public struct TimeRange: Sendable, Hashable, CustomStringConvertible {
-    /// First timestamp included.
-    public var lowerBound: Int64
-    /// Last timestamp included.
-    public var upperBound: Int64
-
-    /// `[lowerBound, upperBound]`, both included.
-    public init(_ range: ClosedRange<Int64>) {
-        lowerBound = range.lowerBound
-        upperBound = range.upperBound
-    }
-
-    /// `[from, until)`: `until` excluded. An empty range when `until <= from`.
-    public init(from: Int64, until: Int64) {
-        if until <= from {
-            lowerBound = .max
-            upperBound = .min
-        } else {
-            lowerBound = from
-            upperBound = until - 1
-        }
-    }
-
-    /// Every timestamp.
-    public static let all = TimeRange(Int64.min...Int64.max)
-
-    /// True when no timestamp fits.
-    public var isEmpty: Bool { upperBound < lowerBound }
-
-    public func contains(_ t: Int64) -> Bool { t >= lowerBound && t <= upperBound }
-
-    var closed: ClosedRange<Int64>? { isEmpty ? nil : lowerBound...upperBound }
-
-    public var description: String { "[\(lowerBound), \(upperBound)]" }
-}
-
 /// The points of one series, sorted by time with one point per timestamp, as columns.
 ///
 /// ```swift
@@ -77,33 +35,111 @@ public struct SeriesPoints: Sendable, Equatable {
     }
 }
 
-/// One chunk file, for inspection (`Store.partitions()`).
+/// One chunk file, for inspection (``Store/partitions()``).
 public struct ChunkFileInfo: Sendable, Equatable {
     /// File name relative to the store directory, e.g. `chunks/000000000042.chunk`.
     public var name: String
     /// Bytes on disk.
     public var bytes: Int
-    /// Points stored (one per series and timestamp).
+    /// Points stored (one per series and timestamp; some may be hidden by
+    /// newer files or deletes until the file is rewritten).
     public var points: Int
     /// Series with points in the file.
     public var series: Int
     /// Earliest and latest timestamp in the file.
     public var minTime: Int64
     public var maxTime: Int64
+    /// A mixed file: sparse or late points of many partitions.
+    public var isMixed: Bool
+    /// Re-packed as one zstd frame (``Options/coldCompression``).
+    public var isCold: Bool
 }
 
-/// One time partition and its chunk files.
+/// A time window of the store and its chunk files: one partition, or an
+/// aligned window of several (sparse partitions merged), or a mixed file's span.
 public struct PartitionInfo: Sendable, Equatable {
-    /// First timestamp of the partition.
+    /// First timestamp of the window.
     public var start: Int64
-    /// Partition length (the store's partition duration).
+    /// Its length in timestamp units.
     public var duration: Int64
     /// Its chunk files, oldest first.
     public var files: [ChunkFileInfo]
+    /// The span of a mixed file rather than an aligned window.
+    public var isMixed: Bool
     /// Total bytes of its files.
     public var bytes: Int { files.reduce(0) { $0 + $1.bytes } }
     /// Total points of its files (before de-duplication across files).
     public var points: Int { files.reduce(0) { $0 + $1.points } }
+}
+
+/// What ``Store/verify()`` found: every problem, not just the first.
+public struct VerifyReport: Sendable, Equatable, CustomStringConvertible {
+    /// One problem: the file, where in it, which series (by names), and why.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public var file: String
+        public var offset: Int?
+        public var series: SeriesKey?
+        public var reason: String
+        public var description: String {
+            var s = file
+            if let offset { s += " at byte \(offset)" }
+            if let series { s += " (\(series.deviceID) / \(series.sensorType))" }
+            return s + ": " + reason
+        }
+    }
+
+    /// Chunk files checked.
+    public var files = 0
+    /// Points decoded and checked.
+    public var points = 0
+    /// Everything wrong, in file order.
+    public var problems: [Problem] = []
+
+    /// True when nothing is wrong.
+    public var isOK: Bool { problems.isEmpty }
+
+    public var description: String {
+        if problems.isEmpty { return "ok: \(files) files, \(points) points checked" }
+        return "\(problems.count) problem(s) in \(files) files:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
+    }
+}
+
+/// What opening with ``Options/salvage`` set aside and what was lost.
+public struct SalvageReport: Sendable, Equatable, CustomStringConvertible {
+    /// A file moved to the store's `quarantine/` folder.
+    public struct SetAside: Sendable, Equatable {
+        /// Its name in the store, e.g. `chunks/000000000042.chunk`.
+        public var file: String
+        /// Where it is now, e.g. `quarantine/000000000042.chunk`.
+        public var movedTo: String
+        public var reason: String
+    }
+
+    /// Data that could not be recovered: a series (nil when the damaged file
+    /// cannot say which), a time range and, when known, how many points.
+    public struct Loss: Sendable, Equatable {
+        public var series: SeriesKey?
+        public var from: Int64
+        public var through: Int64
+        public var points: Int?
+        public var file: String
+    }
+
+    public var setAside: [SetAside] = []
+    public var lost: [Loss] = []
+
+    /// True when nothing was set aside.
+    public var isEmpty: Bool { setAside.isEmpty && lost.isEmpty }
+
+    public var description: String {
+        if isEmpty { return "nothing set aside" }
+        var lines = setAside.map { "set aside \($0.file) as \($0.movedTo): \($0.reason)" }
+        lines += lost.map { l in
+            let who = l.series.map { "\($0.deviceID) / \($0.sensorType)" } ?? "all series of the file"
+            return "lost \(l.points.map { "\($0) points" } ?? "points") of \(who) in [\(l.from), \(l.through)] (\(l.file))"
+        }
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// What opening the store found in the write-ahead log.
@@ -118,11 +154,14 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     public var droppedBytes = 0
     /// Records in that tail, intact or not.
     public var droppedRecords = 0
+    /// The last segment ended with the checkpoint a clean close writes.
+    public var closedCleanly = false
     /// Time taken to open, in milliseconds.
     public var milliseconds = 0.0
 
     public var description: String {
         var s = "replayed \(records) records (\(points) points) from \(segments) WAL segments in \(Int(milliseconds)) ms"
+        if closedCleanly { s += " after a clean close" }
         if droppedBytes > 0 { s += "; truncated a torn tail of \(droppedBytes) bytes (\(droppedRecords) records)" }
         return s
     }
@@ -153,4 +192,8 @@ public struct StoreStatistics: Sendable, Equatable {
     public var series = 0
     /// Total time writers waited for memory, in milliseconds.
     public var stallMilliseconds = 0.0
+    /// Bytes held by the block cache, and its hits and misses since open.
+    public var cacheBytes = 0
+    public var cacheHits = 0
+    public var cacheMisses = 0
 }

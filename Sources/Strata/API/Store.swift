@@ -17,31 +17,55 @@
 /// try store.close()
 /// ```
 ///
-/// Only one `Store` may have a directory open at a time, in any process:
-/// a second open fails with ``StrataError/Kind/locked``.
+/// Only one writable `Store` may have a directory open at a time, in any
+/// process: a second open fails with ``StrataError/Kind/locked``, naming the
+/// process that holds it. Any number of read-only stores
+/// (``Options/readOnly``) may look at it meanwhile.
 ///
 /// Thread safety: every method may be called from any thread.
 public final class Store: Sendable {
     let engine: Engine
+    let directory: String
 
     /// Opens the store in `directory`, creating it if needed (``Options/createIfMissing``),
     /// and replays its write-ahead log. See ``recovery`` for what replay found.
     public init(at directory: String, options: Options = Options()) throws(StrataError) {
-        engine = try Engine(directory: directory, options: options)
+        self.directory = directory
+        do throws(StrataError) {
+            engine = try Engine(directory: directory, options: options)
+        } catch {
+            throw error.relative(to: directory)
+        }
     }
 
     deinit {
         try? engine.close()
     }
 
+    /// Runs `body`, reporting errors with file names relative to the store.
+    @inline(__always)
+    private func run<R>(_ body: () throws(StrataError) -> R) throws(StrataError) -> R {
+        do throws(StrataError) {
+            return try body()
+        } catch {
+            throw error.relative(to: directory)
+        }
+    }
+
     /// What opening the store found: WAL records replayed, a torn tail truncated.
     public var recovery: RecoveryReport { engine.recovery }
+
+    /// What a salvaging open (``Options/salvage``) set aside; empty otherwise.
+    public var salvage: SalvageReport { engine.salvage }
 
     /// The store's timestamp unit.
     public var resolution: TimestampResolution { engine.resolution }
 
-    /// The store's partition length in timestamp units.
+    /// The store's base partition length in timestamp units.
     public var partitionDuration: Int64 { engine.partitionDuration }
+
+    /// True when opened with ``Options/readOnly``.
+    public var isReadOnly: Bool { engine.readOnly }
 
     // MARK: - Writing
 
@@ -53,19 +77,21 @@ public final class Store: Sendable {
     /// returns. A reading for a (series, timestamp) already stored replaces it,
     /// so a batch replayed by an at-least-once pipeline adds nothing. Names of
     /// new series are validated (``SeriesKey/validate(_:field:)``); a batch
-    /// with an invalid name is rejected whole.
+    /// with an invalid name is rejected whole. A batch too large for one log
+    /// record (about 14 million readings) is rejected with
+    /// ``StrataError/Kind/limitExceeded`` before anything is written.
     ///
     /// ```swift
     /// try store.write(batch, sources: ["kafka/readings/3": String(lastOffset)])
     /// ```
     public func write(_ readings: [Reading], sources: [String: String] = [:]) throws(StrataError) {
-        try engine.write(readings, sources: sources)
+        try run { () throws(StrataError) in try engine.write(readings, sources: sources) }
     }
 
     /// The last durable position of each source (see ``write(_:sources:)``):
     /// after a reopen, where an ingestion service resumes.
     public func sourcePositions() throws(StrataError) -> [String: String] {
-        try engine.sourcePositions()
+        try run { () throws(StrataError) in try engine.sourcePositions() }
     }
 
     // MARK: - Reading
@@ -82,18 +108,20 @@ public final class Store: Sendable {
     /// per series that has points, ordered by series creation.
     public func read(device: String? = nil, sensorType: String? = nil, in range: TimeRange = .all) throws(StrataError) -> [SeriesPoints] {
         guard let closed = range.closed else { return [] }
-        let snapshot = try engine.snapshot(device: device, sensorType: sensorType, range: closed)
-        var out: [SeriesPoints] = []
-        for entry in snapshot.series {
-            let p = try engine.points(entry, chunks: snapshot.chunks, range: closed)
-            if !p.isEmpty { out.append(SeriesPoints(key: entry.key, p)) }
+        return try run { () throws(StrataError) -> [SeriesPoints] in
+            let snapshot = try engine.snapshot(device: device, sensorType: sensorType)
+            var out: [SeriesPoints] = []
+            for series in snapshot.series {
+                let p = try engine.points(series, in: snapshot, range: closed)
+                if !p.isEmpty { out.append(SeriesPoints(key: series.key, p)) }
+            }
+            return out
         }
-        return out
     }
 
     /// The same points as ``read(device:sensorType:in:)``, one series at a
     /// time as the sequence is iterated, so memory holds one series. The
-    /// snapshot is taken when iteration starts.
+    /// snapshot is taken when iteration starts. Errors are ``StrataError``s.
     ///
     /// ```swift
     /// for try await series in store.points(sensorType: "temperature") {
@@ -101,38 +129,49 @@ public final class Store: Sendable {
     /// }
     /// ```
     public func points(device: String? = nil, sensorType: String? = nil, in range: TimeRange = .all) -> SeriesPointsSequence {
-        SeriesPointsSequence(engine: engine, device: device, sensorType: sensorType, range: range)
+        SeriesPointsSequence(store: self, device: device, sensorType: sensorType, range: range)
     }
 
     /// Keys of the series of `device` and/or `sensorType` (nil matches any), ordered by creation.
     public func series(device: String? = nil, sensorType: String? = nil) throws(StrataError) -> [SeriesKey] {
-        try engine.series(device: device, sensorType: sensorType)
+        try run { () throws(StrataError) in try engine.series(device: device, sensorType: sensorType) }
     }
 
     // MARK: - Maintenance
 
-    /// Writes everything in memory to chunk files and waits for it.
+    /// Writes everything in memory now to chunk files and waits for it. Under
+    /// steady writes it returns once what was written before the call is
+    /// flushed (at most two memtables), not when writers pause.
     public func flush() throws(StrataError) {
-        try engine.flushAll()
+        try run { () throws(StrataError) in try engine.flush() }
     }
 
-    /// Flushes, then merges every partition's chunk files into one (and
-    /// re-packs cold partitions under ``Options/coldCompression``), and waits.
+    /// Flushes, then merges until nothing is left to merge (every window one
+    /// file, at most one mixed file; cold windows re-packed under
+    /// ``Options/coldCompression``), and waits.
     public func compact() throws(StrataError) {
-        try engine.compactNow()
+        try run { () throws(StrataError) in try engine.compact() }
     }
 
-    /// Syncs the log and releases the directory. Later calls fail with
+    /// A read-only store catches up with the process writing the store: its
+    /// latest chunk files and log. Does nothing on a writable store.
+    public func refresh() throws(StrataError) {
+        try run { () throws(StrataError) in try engine.refresh() }
+    }
+
+    /// Flushes (unless ``Options/flushOnClose`` is off), syncs the log and
+    /// releases the directory. Later calls fail with
     /// ``StrataError/Kind/closed``; closing again does nothing.
     public func close() throws(StrataError) {
-        try engine.close()
+        try run { () throws(StrataError) in try engine.close() }
     }
 
     // MARK: - Inspection
 
-    /// Partitions with their chunk files, sizes and point counts, oldest first.
+    /// Windows with their chunk files, sizes and point counts, and each mixed
+    /// file on its own, oldest first.
     public func partitions() throws(StrataError) -> [PartitionInfo] {
-        try engine.partitions()
+        try run { () throws(StrataError) in try engine.partitions() }
     }
 
     /// Counters for operators.
@@ -140,46 +179,68 @@ public final class Store: Sendable {
         engine.statisticsSnapshot()
     }
 
-    /// Reads every chunk file completely (every block's checksum and
-    /// encoding) and checks them against the manifest; throws the first
-    /// problem found. Returns the number of points checked.
-    @discardableResult
-    public func verify() throws(StrataError) -> Int {
-        try engine.verify()
+    /// Reads every chunk file completely (every block's checksum, encoding
+    /// and statistics) and checks it against the manifest, like SQLite's
+    /// integrity_check. Reports every problem found, naming the file, the
+    /// byte offset and the series by device and sensor.
+    public func verify() throws(StrataError) -> VerifyReport {
+        try run { () throws(StrataError) in try engine.verify() }
     }
 }
 
 /// Series points from ``Store/points(device:sensorType:in:)``, one series at a time.
 public struct SeriesPointsSequence: AsyncSequence, Sendable {
     public typealias Element = SeriesPoints
-    let engine: Engine
+    public typealias Failure = StrataError
+    let store: Store
     let device: String?
     let sensorType: String?
     let range: TimeRange
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let engine: Engine
+        public typealias Element = SeriesPoints
+        public typealias Failure = StrataError
+        let store: Store
         let device: String?
         let sensorType: String?
         let range: TimeRange
         var snapshot: ReadSnapshot?
         var next = 0
 
-        public mutating func next() async throws -> SeriesPoints? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(StrataError) -> SeriesPoints? {
+            try nextSeries()
+        }
+
+        public mutating func next() async throws(StrataError) -> SeriesPoints? {
+            try nextSeries()
+        }
+
+        private mutating func nextSeries() throws(StrataError) -> SeriesPoints? {
             guard let closed = range.closed else { return nil }
-            if snapshot == nil { snapshot = try engine.snapshot(device: device, sensorType: sensorType, range: closed) }
-            guard let snapshot else { return nil }
-            while next < snapshot.series.count {
-                let entry = snapshot.series[next]
-                next += 1
-                let p = try engine.points(entry, chunks: snapshot.chunks, range: closed)
-                if !p.isEmpty { return SeriesPoints(key: entry.key, p) }
+            let engine = store.engine
+            do throws(StrataError) {
+                if snapshot == nil { snapshot = try engine.snapshot(device: device, sensorType: sensorType) }
+                guard let snapshot else { return nil }
+                while next < snapshot.series.count {
+                    let series = snapshot.series[next]
+                    next += 1
+                    let p = try engine.points(series, in: snapshot, range: closed)
+                    if !p.isEmpty { return SeriesPoints(key: series.key, p) }
+                }
+                return nil
+            } catch {
+                throw error.relative(to: store.directory)
             }
-            return nil
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(engine: engine, device: device, sensorType: sensorType, range: range)
+        AsyncIterator(store: store, device: device, sensorType: sensorType, range: range)
+    }
+}
+
+extension SeriesPoints {
+    init(key: SeriesKey, _ p: PointColumns) {
+        self.init(key: key, timestamps: p.timestamps, values: p.values, qualities: p.qualities.map { Quality(rawValue: $0) ?? .bad })
     }
 }

@@ -2,6 +2,8 @@ import StrataCodecs
 
 // Writes one chunk file, device group by device group, streaming the data
 // blocks to disk and keeping only the index in memory. FORMAT.md, "Chunk file".
+// The header, which names the file's range, is written last: for a mixed
+// file the range is the span of the points written.
 //
 // Per device the writer decides, with no declaration by the user, whether its
 // series share one timestamp column (the union of their timestamps, with a
@@ -27,7 +29,10 @@ struct ChunkSummary: Equatable, Sendable {
 final class ChunkWriter {
     let fs: any FileSystem
     let path: String
-    let partitionStart: Int64
+    /// The window the file covers (every point must fall in it), or nil for a mixed file.
+    let window: ClosedRange<Int64>?
+    /// Offsets in the index are relative to this (the window's first timestamp, or 0 for a mixed file).
+    let base: Int64
     let blockRows: Int
     let options: CodecOptions
     /// Zstd level for a cold re-pack (the data region compressed as one frame when smaller), or nil.
@@ -41,15 +46,20 @@ final class ChunkWriter {
     private var groupCount = 0
     private var summary = ChunkSummary(size: 0, points: 0, series: 0, minTime: .max, maxTime: .min)
 
-    init(fs: any FileSystem, path: String, partitionStart: Int64, blockRows: Int, options: CodecOptions = .default, coldLevel: Int32? = nil) throws(StrataError) {
+    init(fs: any FileSystem, path: String, window: ClosedRange<Int64>?, blockRows: Int, options: CodecOptions = .default,
+         coldLevel: Int32? = nil) throws(StrataError) {
         self.fs = fs
         self.path = path
-        self.partitionStart = partitionStart
+        self.window = window
+        base = window?.lowerBound ?? 0
         self.blockRows = blockRows
         self.options = options
         self.coldLevel = coldLevel
         file = try fs.open(path, .createOrTruncate)
     }
+
+    /// Points added so far.
+    var pointCount: Int { summary.points }
 
     /// Removes a partly written file after a failure.
     func abandon() {
@@ -82,19 +92,23 @@ final class ChunkWriter {
         var minOffsets: [Int64] = []
         var maxOffsets: [Int64] = []
         var masks: [UInt8] = []
+        var nanCounts: [Int] = []
         var fields: [[Double]] = Array(repeating: [], count: ChunkFormat.statisticsFields)
 
         mutating func add(_ s: BlockStatistics) {
             masks.append(s.qualityMask)
+            nanCounts.append(s.nanCount)
             fields[0].append(s.first)
             fields[1].append(s.last)
             fields[2].append(s.min)
             fields[3].append(s.max)
             fields[4].append(s.sum)
+            fields[5].append(s.m2)
         }
     }
 
-    /// Adds the series of one device (at least one, each non-empty, ids ascending).
+    /// Adds the series of one device (at least one, each non-empty, ids ascending,
+    /// every point inside the file's window).
     ///
     /// The series that line up (nine tenths or more of their timestamps are also
     /// the densest series' or another series') share one column, the union of
@@ -102,6 +116,11 @@ final class ChunkWriter {
     /// "every series on its own" and keeps the smaller.
     func addDevice(_ series: [ChunkSeriesInput]) throws(StrataError) {
         precondition(!series.isEmpty)
+        if let window {
+            for s in series {
+                precondition(window.contains(s.points.timestamps[0]) && window.contains(s.points.timestamps[s.points.count - 1]), "points outside the file's window")
+            }
+        }
         var aligned = [Bool](repeating: true, count: series.count)
         if series.count > 1 {
             // The densest series anchors the column; another lines up when nine tenths
@@ -147,25 +166,23 @@ final class ChunkWriter {
 
         groupCount += 1
         var statistics = Statistics()
-        groups.append(shared ? ChunkFormat.GroupFlag.shared : 0)
+        var group: [UInt8] = []
         if shared {
-            Varint.appendSigned(union[0] &- partitionStart, to: &groups)
-            Varint.append(UInt64(sharedBlocks.count), to: &groups)
+            group.appendSignedVarint(union[0] &- base)
+            group.appendVarint(sharedBlocks.count)
             var previousMax = union[0]
-            var crc: UInt32 = 0
             for b in sharedBlocks {
                 let lo = union[b.range.lowerBound], hi = union[b.range.upperBound - 1]
-                Varint.append(UInt64(b.range.count), to: &groups)
-                Varint.append(UInt64(bitPattern: lo &- previousMax), to: &groups)
-                Varint.append(UInt64(bitPattern: hi &- lo), to: &groups)
-                Varint.append(UInt64(b.bytes.count), to: &groups)
-                crc = b.bytes.withUnsafeBytes { CRC32C.extend(crc, $0) }
+                group.appendVarint(b.range.count)
+                group.appendVarint(UInt64(bitPattern: lo &- previousMax))
+                group.appendVarint(UInt64(bitPattern: hi &- lo))
+                group.appendVarint(b.bytes.count)
+                group.appendUInt32LE(CRC32C.checksum(b.bytes))
                 try appendData(b.bytes)
                 previousMax = hi
             }
-            groups.appendUInt32LE(crc)
         }
-        Varint.append(UInt64(series.count), to: &groups)
+        group.appendVarint(series.count)
         for (k, s) in series.enumerated() {
             var data: [UInt8] = []
             var entry: [UInt8] = []
@@ -174,9 +191,9 @@ final class ChunkWriter {
             } else {
                 sharedEntry(s, union: union, blocks: sharedBlocks.map(\.range), data: &data, entry: &entry, statistics: &statistics)
             }
-            Varint.append(UInt64(s.id), to: &groups)
-            Varint.append(UInt64(entry.count), to: &groups)
-            groups.append(contentsOf: entry)
+            group.appendVarint(UInt64(s.id))
+            group.appendVarint(entry.count)
+            group.append(contentsOf: entry)
             try appendData(data)
             summary.points += s.points.count
             summary.series += 1
@@ -185,17 +202,21 @@ final class ChunkWriter {
         }
         // Statistics of every (series, non-empty block) of the group, as columns.
         if shared {
-            for o in statistics.minOffsets { Varint.append(UInt64(bitPattern: o), to: &groups) }
-            for o in statistics.maxOffsets { Varint.append(UInt64(bitPattern: o), to: &groups) }
+            for o in statistics.minOffsets { group.appendVarint(UInt64(bitPattern: o)) }
+            for o in statistics.maxOffsets { group.appendVarint(UInt64(bitPattern: o)) }
         }
         var masks: [UInt8] = []
         QualityCodec.encode(statistics.masks, into: &masks)
-        Varint.append(UInt64(masks.count), to: &groups)
-        groups.append(contentsOf: masks)
+        group.appendVarint(masks.count)
+        group.append(contentsOf: masks)
+        let hasNaN = statistics.nanCounts.contains { $0 > 0 }
+        if hasNaN { for n in statistics.nanCounts { group.appendVarint(n) } }
         var values: [UInt8] = []
         ValueCodec.encode(statistics.fields.flatMap { $0 }, options: options, into: &values)
-        Varint.append(UInt64(values.count), to: &groups)
-        groups.append(contentsOf: values)
+        group.appendVarint(values.count)
+        group.append(contentsOf: values)
+        groups.append((shared ? ChunkFormat.GroupFlag.shared : 0) | (hasNaN ? ChunkFormat.GroupFlag.nanCounts : 0))
+        groups.append(contentsOf: group)
     }
 
     /// The timestamps that appear in two or more of the sorted, unique columns, sorted.
@@ -226,24 +247,16 @@ final class ChunkWriter {
         return out
     }
 
-    /// Values and qualities of points `range`: their lengths go to the entry, their bytes to `data`.
+    /// Values and qualities of points `range`: their lengths go to `entry`, their bytes to `data`.
     private func appendColumns(_ p: PointColumns, _ range: Range<Int>, data: inout [UInt8], entry: inout [UInt8]) {
-        var values: [UInt8] = []
-        p.values[range].withContiguousStorageIfAvailable { _ = ValueCodec.encode($0, options: options, into: &values) }
-        var qualities: [UInt8] = []
+        let start = data.count
+        p.values.withUnsafeBufferPointer { v in _ = ValueCodec.encode(UnsafeBufferPointer(rebasing: v[range]), options: options, into: &data) }
+        entry.appendVarint(data.count - start)
+        let middle = data.count
         if p.qualities[range].contains(where: { $0 != 0 }) {
-            p.qualities[range].withContiguousStorageIfAvailable { QualityCodec.encode($0, into: &qualities) }
+            p.qualities.withUnsafeBufferPointer { q in QualityCodec.encode(UnsafeBufferPointer(rebasing: q[range]), into: &data) }
         }
-        Varint.append(UInt64(values.count), to: &entry)
-        Varint.append(UInt64(qualities.count), to: &entry)
-        data.append(contentsOf: values)
-        data.append(contentsOf: qualities)
-    }
-
-    private func entryTail(count: Int, data: [UInt8], blockCount: Int, into entry: inout [UInt8]) {
-        Varint.append(UInt64(data.count), to: &entry)
-        entry.appendUInt32LE(CRC32C.checksum(data))
-        Varint.append(UInt64(blockCount), to: &entry)
+        entry.appendVarint(data.count - middle)
     }
 
     private func sharedEntry(
@@ -260,26 +273,26 @@ final class ChunkWriter {
                 j += 1
             }
             let count = j - start
-            Varint.append(UInt64(count), to: &body)
+            body.appendVarint(count)
             guard count > 0 else { continue }
+            let blockStart = data.count
             if count < range.count {
-                var presence: [UInt8] = []
-                PresenceCodec.encode(present: present, into: &presence)
-                Varint.append(UInt64(presence.count), to: &body)
-                data.append(contentsOf: presence)
+                PresenceCodec.encode(present: present, into: &data)
+                body.appendVarint(data.count - blockStart)
             }
             appendColumns(p, start..<j, data: &data, entry: &body)
-            let st = BlockStatistics(timestamps: p.timestamps[start..<j], values: p.values[start..<j], qualities: p.qualities[start..<j])
+            data.withUnsafeBytes { body.appendUInt32LE(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[blockStart...]))) }
+            let st = BlockStatistics(p, start..<j)
             statistics.minOffsets.append(st.minTime &- union[range.lowerBound])
             statistics.maxOffsets.append(union[range.upperBound - 1] &- st.maxTime)
             statistics.add(st)
         }
         precondition(j == p.count, "series timestamps must be a subset of the union")
         entry.append(0)
-        Varint.append(UInt64(p.count), to: &entry)
-        Varint.append(UInt64(bitPattern: p.timestamps[0] &- union[0]), to: &entry)
-        Varint.append(UInt64(bitPattern: union[union.count - 1] &- p.timestamps[p.count - 1]), to: &entry)
-        entryTail(count: p.count, data: data, blockCount: blocks.count, into: &entry)
+        entry.appendVarint(p.count)
+        entry.appendVarint(UInt64(bitPattern: p.timestamps[0] &- union[0]))
+        entry.appendVarint(UInt64(bitPattern: union[union.count - 1] &- p.timestamps[p.count - 1]))
+        entry.appendVarint(blocks.count)
         entry.append(contentsOf: body)
     }
 
@@ -291,20 +304,22 @@ final class ChunkWriter {
         var previousMax = p.timestamps[0]
         for b in blocks {
             let lo = p.timestamps[b.range.lowerBound], hi = p.timestamps[b.range.upperBound - 1]
-            Varint.append(UInt64(b.range.count), to: &body)
-            Varint.append(UInt64(bitPattern: lo &- previousMax), to: &body)
-            Varint.append(UInt64(bitPattern: hi &- lo), to: &body)
-            Varint.append(UInt64(b.bytes.count), to: &body)
+            body.appendVarint(b.range.count)
+            body.appendVarint(UInt64(bitPattern: lo &- previousMax))
+            body.appendVarint(UInt64(bitPattern: hi &- lo))
+            body.appendVarint(b.bytes.count)
+            let blockStart = data.count
             data.append(contentsOf: b.bytes)
             appendColumns(p, b.range, data: &data, entry: &body)
-            statistics.add(BlockStatistics(timestamps: p.timestamps[b.range], values: p.values[b.range], qualities: p.qualities[b.range]))
+            data.withUnsafeBytes { body.appendUInt32LE(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[blockStart...]))) }
+            statistics.add(BlockStatistics(p, b.range))
             previousMax = hi
         }
         entry.append(ChunkFormat.SeriesFlag.ownTimestamps)
-        Varint.append(UInt64(p.count), to: &entry)
-        Varint.appendSigned(p.timestamps[0] &- partitionStart, to: &entry)
-        Varint.append(UInt64(bitPattern: p.timestamps[p.count - 1] &- p.timestamps[0]), to: &entry)
-        entryTail(count: p.count, data: data, blockCount: blocks.count, into: &entry)
+        entry.appendVarint(p.count)
+        entry.appendSignedVarint(p.timestamps[0] &- base)
+        entry.appendVarint(UInt64(bitPattern: p.timestamps[p.count - 1] &- p.timestamps[0]))
+        entry.appendVarint(blocks.count)
         entry.append(contentsOf: body)
     }
 
@@ -324,7 +339,9 @@ final class ChunkWriter {
             stored = buffer
         }
         buffer = []
-        let header = ChunkFormat.header(partitionStart: partitionStart, flags: flags)
+        if window == nil { flags |= ChunkFormat.mixedFlag }
+        let range = window ?? (summary.points > 0 ? summary.minTime...summary.maxTime : 0...0)
+        let header = ChunkFormat.header(rangeFirst: range.lowerBound, rangeLast: range.upperBound, flags: flags)
         var index: [UInt8] = []
         Varint.append(UInt64(groupCount), to: &index)
         index.append(contentsOf: groups)

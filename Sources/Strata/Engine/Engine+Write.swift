@@ -3,25 +3,33 @@ import StrataCodecs
 // The write path: resolve series, log the batch, apply it to the memtable,
 // wait for durability. FORMAT.md, "Write-ahead log".
 //
-//   1. outside the lock: group the readings by series (names hashed once per batch)
+//   1. outside the lock: group the readings by series (names hashed once per batch, by their bytes)
 //   2. under the lock, waiting while memory is full: resolve series ids, creating series
-//   3. outside the lock: encode and LZ4-compress the batch
-//   4. under the lock: frame the record (definitions, synced offset), append it,
-//      apply it to the memtable; freeze the memtable when it is full
+//   3. outside the lock: encode the batch and LZ4-compress it
+//   4. under the lock: log the record (series definitions, synced offset), apply it
+//      to the memtable; freeze the memtable when it is full
 //   5. outside the lock: group commit (under .everyBatch)
 
-/// A (device, sensor) pair hashed once per batch.
+/// A (device, sensor) pair hashed once per batch, by bytes.
 private struct NamePair: Hashable {
     let device: String
     let sensor: String
+
+    static func == (a: NamePair, b: NamePair) -> Bool { sameBytes(a.device, b.device) && sameBytes(a.sensor, b.sensor) }
+
+    func hash(into hasher: inout Hasher) {
+        hashBytes(device, into: &hasher)
+        hashBytes(sensor, into: &hasher)
+    }
 }
 
 extension Engine {
     func write(_ readings: [Reading], sources: [String: String]) throws(StrataError) {
+        try checkWritable()
         guard !readings.isEmpty || !sources.isEmpty else { return }
         for (source, position) in sources {
-            guard !source.isEmpty, source.utf8.count <= 4096, position.utf8.count <= 4096 else {
-                throw StrataError(.invalidArgument, "source names must be 1 to 4096 bytes and positions at most 4096 (source \(SeriesKey.preview(source)))")
+            guard !source.isEmpty, source.utf8.count <= maxTextBytes, position.utf8.count <= maxTextBytes else {
+                throw StrataError(.invalidArgument, "source names must be 1 to \(maxTextBytes) bytes and positions at most \(maxTextBytes) (source \(SeriesKey.preview(source)))")
             }
         }
 
@@ -30,31 +38,51 @@ extension Engine {
         pairIndex.reserveCapacity(min(readings.count, 1 << 16))  // no rehashing as it fills
         var pairs: [NamePair] = []
         var slots = [Int](repeating: 0, count: readings.count)
+        var previous: (pair: NamePair, slot: Int)?
         for (i, r) in readings.enumerated() {
             let pair = NamePair(device: r.deviceID, sensor: r.sensorType)
+            if let p = previous, p.pair == pair {
+                slots[i] = p.slot
+                continue
+            }
+            let slot: Int
             if let k = pairIndex[pair] {
-                slots[i] = k
+                slot = k
             } else {
-                slots[i] = pairs.count
+                slot = pairs.count
                 pairIndex[pair] = pairs.count
                 pairs.append(pair)
             }
+            slots[i] = slot
+            previous = (pair, slot)
+        }
+        // A record over the limit would not replay: refuse the batch before anything is changed.
+        let bound = 64 + readings.count * 19 + pairs.count * (24 + 2 * (SeriesKey.maxNameBytes + 2))
+            + sources.reduce(0) { $0 + 8 + $1.key.utf8.count + $1.value.utf8.count }
+        guard bound <= WALFormat.maxRecordSize else {
+            throw StrataError(.limitExceeded, "a batch of \(readings.count) readings may encode to more than \(WALFormat.maxRecordSize >> 20) MiB, the limit of one log record: split it into smaller batches")
         }
 
         // 2. Resolve ids, waiting while the memtable is full and the previous one still flushing.
         let stallStart = Clock.monotonicNanoseconds()
         var stalled = false
-        var retryFlush = false
-        let ids: [SeriesID]
-        do throws(StrataError) { ids = try state.wait(until: { s in
-            s.closed || s.flushError != nil || !(s.active.bytes >= self.options.memtableBytes && s.frozen != nil)
-        }) { (s) throws(StrataError) -> [SeriesID] in
+        let bound_ = options.memtableBytes
+        var startAttempt: UInt64?
+        let ids: [SeriesID] = try state.loop { (s) throws(StrataError) -> [SeriesID]? in
             try checkOpen(s)
-            if s.active.bytes >= options.memtableBytes && s.frozen != nil, let error = s.flushError {
-                // The flush that would free memory failed: report it, and retry it.
-                s.flushError = nil
-                retryFlush = true
-                throw error
+            if s.memtables.full(boundBytes: bound_) {
+                if let start = startAttempt {
+                    if let failure = s.memtables.lastFailure, failure.attempt > start {
+                        // A flush attempt that started after this writer began waiting failed.
+                        throw failure.error.relative(to: directory)
+                    }
+                } else {
+                    // Begin waiting: note the flush attempts so far, and ask for a retry now.
+                    startAttempt = s.memtables.attempts
+                    s.retryFlushNow = true
+                    state.broadcast()
+                }
+                return nil
             }
             stalled = Clock.monotonicNanoseconds() - stallStart > 1_000_000
             var ids: [SeriesID?] = pairs.map { s.catalog.lookup($0.device, $0.sensor) }
@@ -71,9 +99,6 @@ extension Engine {
             }
             s.statistics.series = s.catalog.count
             return ids.map { $0! }
-        } } catch {
-            if retryFlush { requestFlush() }
-            throw error
         }
         if stalled {
             let ms = Double(Clock.monotonicNanoseconds() - stallStart) / 1e6
@@ -82,8 +107,8 @@ extension Engine {
         }
 
         // 3. Columns per series, then the record's payload.
-        var batch = WALBatch()
-        batch.sources = sources.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var batch = WriteBatch()
+        batch.sources = sources.sorted { bytesPrecede($0.key, $1.key) }.map { ($0.key, $0.value) }
         batch.series = ids
         // Counting sort of the readings into their groups.
         var ends = [Int](repeating: 0, count: pairs.count)
@@ -116,99 +141,44 @@ extension Engine {
         }
         let payload = WALFormat.payload(body: batch.encode())
 
-        // 4. Append and apply.
-        let position: WALPosition = try state.withLock { (s) throws(StrataError) -> WALPosition in
+        // 4. Log and apply.
+        let position = try apply(batch, payload: payload)
+
+        // 5. Durability.
+        if options.sync == .everyBatch {
+            try log!.sync(through: position)
+        }
+    }
+
+    /// Logs `batch` (defining the series created since the last record) and applies it
+    /// to the memtable, under the lock; freezes the memtable when it is full.
+    private func apply(_ batch: WriteBatch, payload: (kind: WALFormat.RecordKind, bytes: [UInt8])) throws(StrataError) -> WALPosition {
+        let log = self.log!
+        let position = try state.withLock { (s) throws(StrataError) -> WALPosition in
             try checkOpen(s)
-            if s.walBroken {
-                try s.wal.abandonAndRotate()
-                s.walBroken = false
-                s.written = s.wal.position
-                s.synced = s.wal.position
-            }
             let first = s.loggedThrough
             let definitions = WALFormat.definitions(
                 firstID: SeriesID(first), (first..<s.catalog.count).map { s.catalog.key(SeriesID($0)) })
-            let record = WALFormat.record(payload: payload, definitions: definitions, syncedThrough: s.synced.sequence == s.wal.sequence ? s.synced.offset : 0)
-            let end = try s.wal.append(record)
+            let end = try log.append(payload.kind, [definitions, payload.bytes])
             s.loggedThrough = s.catalog.count
-            s.written = end
-            s.active.apply(batch)
-            s.statistics.pointsWritten += readings.count
+            s.memtables.active.apply(batch)
+            s.statistics.pointsWritten += batch.pointCount
             s.statistics.batchesWritten += 1
-            s.statistics.walBytes += record.count
-            if s.wal.size >= options.walSegmentBytes {
-                try rotateLocked(&s)
+            if end.offset >= options.walSegmentBytes {
+                try log.rotate()
             }
-            if s.active.bytes >= options.memtableBytes && s.frozen == nil {
+            if s.memtables.shouldFreeze(boundBytes: options.memtableBytes, maxAgeNanoseconds: nil, now: 0) {
                 try freezeLocked(&s)
             }
             return end
         }
-
-        // 5. Durability.
-        if options.sync == .everyBatch {
-            try syncLog(through: position)
-        }
+        return position
     }
 
-    /// Moves the log to a new segment (syncing the old one): everything written so far is durable.
-    func rotateLocked(_ s: inout State) throws(StrataError) {
-        try s.wal.rotate()
-        s.written = s.wal.position
-        if s.synced < s.written { s.synced = s.written }
-        s.statistics.walSyncs += 1
-    }
-
-    /// Freezes the active memtable (when it has data) and queues its flush.
+    /// Moves the log to a new segment and freezes the active memtable; the flusher takes it.
     func freezeLocked(_ s: inout State) throws(StrataError) {
-        guard s.frozen == nil, !s.active.isEmpty else { return }
-        try rotateLocked(&s)
-        s.frozen = s.active
-        s.active = MemTable(firstSegment: s.wal.sequence)
-        if !s.flushQueued {
-            s.flushQueued = true
-            let engine = self
-            worker.submit { engine.runFlush() }
-        }
-    }
-
-    /// Waits until the log is durable through `target`, syncing it if no one else is.
-    /// Concurrent callers share fsyncs: whoever syncs covers everything written so far.
-    func syncLog(through target: WALPosition) throws(StrataError) {
-        while true {
-            let job: (file: any StorageFile, upTo: WALPosition)? = try state.wait(until: { s in
-                s.synced >= target || !s.syncing
-            }) { (s) throws(StrataError) -> (file: any StorageFile, upTo: WALPosition)? in
-                if s.synced >= target { return nil }
-                if let failed = s.failedThrough, target <= failed {
-                    throw StrataError(.io, "the log could not be synced; this batch may not be durable", file: FileNames.walSegment(target.sequence))
-                }
-                s.syncing = true
-                return (s.wal.file, s.written)
-            }
-            guard let job else { return }
-            var failure: StrataError?
-            do throws(StrataError) {
-                try job.file.sync()
-            } catch {
-                failure = error
-            }
-            state.withLock { s in
-                s.syncing = false
-                if failure == nil || s.synced >= job.upTo {
-                    // A rotation may have synced (and closed) the file meanwhile.
-                    if job.upTo > s.synced { s.synced = job.upTo }
-                    if failure == nil { s.statistics.walSyncs += 1 }
-                    failure = nil
-                } else {
-                    // After a failed fsync the kernel may have dropped the dirty pages:
-                    // everything up to here is in doubt, and the file is not used again.
-                    s.failedThrough = max(s.failedThrough ?? job.upTo, job.upTo)
-                    s.walBroken = true
-                }
-            }
-            state.broadcast()
-            if let failure { throw failure }
-        }
+        let sequence = try log!.rotate()
+        s.memtables.freeze(nextSegment: sequence)
+        state.broadcast()
     }
 }

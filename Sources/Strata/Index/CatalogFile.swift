@@ -5,25 +5,34 @@ import StrataCodecs
 // it are committed; bytes beyond (a flush that crashed before its manifest)
 // are ignored and overwritten. FORMAT.md, "Catalog".
 //
-//   header  := "SCAT" version:u16le(1) reserved:u16le(0)
+//   header  := "SCAT" version:u16le(2) reserved:u16le(0)
 //   record  := length:u32le crc32c:u32le body        (crc over body)
-//   body    := firstID:varint count:varint (deviceLen:varint device sensorLen:varint sensor)*
+//   body    := type:u8 payload
+//   type 1  := firstID:varint count:varint (device:name sensor:name)*     series, ids firstID...
 
 enum CatalogFile {
-    static let fileHeader = FileHeader(magic: Array("SCAT".utf8), version: 1, kind: "catalog")
+    static let fileHeader = FileHeader(magic: Array("SCAT".utf8), version: 2, kind: "catalog")
     static let headerSize = FileHeader.size
+
+    enum RecordType: UInt8 {
+        case series = 1
+    }
 
     static func header() -> [UInt8] { fileHeader.bytes() }
 
-    /// One record defining series firstID..<firstID+names.count.
+    /// A record defining series firstID..<firstID+names.count.
     static func record(firstID: SeriesID, _ names: [SeriesKey]) -> [UInt8] {
-        var body: [UInt8] = []
-        Varint.append(UInt64(firstID), to: &body)
-        Varint.append(UInt64(names.count), to: &body)
+        var body: [UInt8] = [RecordType.series.rawValue]
+        body.appendVarint(UInt64(firstID))
+        body.appendVarint(names.count)
         for key in names {
-            appendString(key.deviceID, to: &body)
-            appendString(key.sensorType, to: &body)
+            body.appendString(key.deviceID)
+            body.appendString(key.sensorType)
         }
+        return frame(body)
+    }
+
+    private static func frame(_ body: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(body.count + 8)
         out.appendUInt32LE(UInt32(body.count))
@@ -47,52 +56,36 @@ enum CatalogFile {
             guard committed - offset >= 8 else {
                 throw StrataError(.corruption, "record header cut at the committed length", file: file, offset: offset)
             }
-            let length = Int(UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
-            let crc = UInt32(bytes[offset + 4]) | UInt32(bytes[offset + 5]) << 8 | UInt32(bytes[offset + 6]) << 16 | UInt32(bytes[offset + 7]) << 24
-            guard length <= committed - offset - 8 else {
-                throw StrataError(.corruption, "record of \(length) bytes runs past the committed length", file: file, offset: offset)
+            let length = Int(LittleEndian.u32(bytes, offset))
+            let crc = LittleEndian.u32(bytes, offset + 4)
+            guard length >= 1, length <= committed - offset - 8 else {
+                throw StrataError(.corruption, "record of \(length) bytes does not fit the committed length", file: file, offset: offset)
             }
             let body = Array(bytes[(offset + 8)..<(offset + 8 + length)])
             guard CRC32C.checksum(body) == crc else {
                 throw StrataError(.corruption, "record checksum mismatch", file: file, offset: offset)
             }
-            do throws(CodecError) {
-                try body.withBytes { (raw) throws(CodecError) in
-                    var r = ByteReader(raw, codec: "catalog record")
+            try decoding(body, codec: "catalog record", file: file, base: offset + 8) { (r) throws(CodecError) in
+                let type = try r.readByte()
+                guard let kind = RecordType(rawValue: type) else {
+                    throw r.error(.unknownCodec, "unknown record type \(type) (written by a newer version of Strata?)")
+                }
+                switch kind {
+                case .series:
                     let first = try r.readVarint()
                     let count = try r.readCount("series count", limit: length)
                     for i in 0..<count {
-                        let device = try readString(&r)
-                        let sensor = try readString(&r)
+                        let device = try r.readName()
+                        let sensor = try r.readName()
                         let id = SeriesID(truncatingIfNeeded: first &+ UInt64(i))
                         guard first &+ UInt64(i) <= UInt64(SeriesID.max), catalog.define(id, device, sensor) else {
-                            throw r.error(.malformed, "series \(first + UInt64(i)) (\(device)/\(sensor)) conflicts with the catalog")
+                            throw r.error(.malformed, "series \(first &+ UInt64(i)) (\(device)/\(sensor)) conflicts with the catalog")
                         }
                     }
-                    try r.expectEnd()
                 }
-            } catch {
-                throw StrataError(error, file: file, blockOffset: offset + 8)
+                try r.expectEnd()
             }
             offset += 8 + length
         }
-    }
-
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        Varint.append(UInt64(s.utf8.count), to: &out)
-        out.append(contentsOf: s.utf8)
-    }
-
-    /// A length-prefixed name, checked as a valid series name.
-    static func readString(_ r: inout ByteReader) throws(CodecError) -> String {
-        let length = try r.readCount("name length", limit: SeriesKey.maxNameBytes)
-        let bytes = try r.readBytes(length)
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw r.error(.malformed, "name is not valid UTF-8") }
-        do throws(StrataError) {
-            try SeriesKey.validate(s, field: "name")
-        } catch {
-            throw r.error(.malformed, error.reason)
-        }
-        return s
     }
 }

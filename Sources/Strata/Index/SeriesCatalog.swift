@@ -7,17 +7,17 @@
 // (measured by CatalogTests): a dictionary entry of 8 + 4 bytes per series
 // plus the posting lists, instead of two strings per series.
 //
-// Thread safety: a value type; the store keeps it in a Mutex and readers
-// copy out what they need.
-
-/// Dense series number, assigned in order of first write; never reused.
-typealias SeriesID = UInt32
+// Names are keys by their UTF-8 bytes (NameBytes.swift): names that differ
+// only in Unicode normalization are different devices and sensors.
+//
+// Thread safety: a value type; the engine keeps it under its write lock and
+// readers copy out what they need.
 
 struct SeriesCatalog: Sendable {
     private(set) var deviceNames: [String] = []
-    private var deviceNumbers: [String: UInt32] = [:]
+    private var deviceNumbers: [NameKey: UInt32] = [:]
     private(set) var sensorNames: [String] = []
-    private var sensorNumbers: [String: UInt32] = [:]
+    private var sensorNumbers: [NameKey: UInt32] = [:]
     /// Per series id: its device number and sensor number.
     private(set) var seriesDevice: [UInt32] = []
     private(set) var seriesSensor: [UInt32] = []
@@ -35,7 +35,7 @@ struct SeriesCatalog: Sendable {
 
     /// The id of (device, sensor), if the series exists.
     func lookup(_ device: String, _ sensor: String) -> SeriesID? {
-        guard let d = deviceNumbers[device], let s = sensorNumbers[sensor] else { return nil }
+        guard let d = deviceNumbers[NameKey(device)], let s = sensorNumbers[NameKey(sensor)] else { return nil }
         return seriesByPair[Self.pair(d, s)]
     }
 
@@ -58,7 +58,7 @@ struct SeriesCatalog: Sendable {
     /// must be the next one, or an existing series with the same names.
     mutating func define(_ id: SeriesID, _ device: String, _ sensor: String) -> Bool {
         if Int(id) < count {
-            return deviceNames[Int(seriesDevice[Int(id)])] == device && sensorNames[Int(seriesSensor[Int(id)])] == sensor
+            return sameBytes(deviceNames[Int(seriesDevice[Int(id)])], device) && sameBytes(sensorNames[Int(seriesSensor[Int(id)])], sensor)
         }
         guard Int(id) == count, lookup(device, sensor) == nil else { return false }
         return resolve(device, sensor).id == id
@@ -67,12 +67,12 @@ struct SeriesCatalog: Sendable {
     /// Static on purpose: an instance method would read a copy of `self` while its
     /// arrays are passed inout, making every append copy them (quadratic).
     private static func number(
-        _ name: String, names: inout [String], numbers: inout [String: UInt32], postings: inout [[SeriesID]]
+        _ name: String, names: inout [String], numbers: inout [NameKey: UInt32], postings: inout [[SeriesID]]
     ) -> UInt32 {
-        if let n = numbers[name] { return n }
+        if let n = numbers[NameKey(name)] { return n }
         let n = UInt32(names.count)
         names.append(name)
-        numbers[name] = n
+        numbers[NameKey(name)] = n
         postings.append([])
         return n
     }
@@ -89,10 +89,10 @@ struct SeriesCatalog: Sendable {
         case (nil, nil):
             return (0..<count).map { SeriesID($0) }
         case (let d?, nil):
-            guard let n = deviceNumbers[d] else { return [] }
+            guard let n = deviceNumbers[NameKey(d)] else { return [] }
             return seriesOfDevice[Int(n)]
         case (nil, let s?):
-            guard let n = sensorNumbers[s] else { return [] }
+            guard let n = sensorNumbers[NameKey(s)] else { return [] }
             return seriesOfSensor[Int(n)]
         case (let d?, let s?):
             return lookup(d, s).map { [$0] } ?? []

@@ -52,7 +52,7 @@ final class SeriesBuffer: @unchecked Sendable {
     static let largestPage = 4096
 
     /// Appends points `range` of the batch's columns; returns the bytes newly allocated.
-    func append(_ batch: WALBatch, _ range: Range<Int>) -> Int {
+    func append(_ batch: WriteBatch, _ range: Range<Int>) -> Int {
         var allocated = 0
         var i = range.lowerBound
         var lo = minTime, hi = maxTime
@@ -123,80 +123,6 @@ struct SeriesSnapshot: @unchecked Sendable {
     }
 }
 
-/// Columns of points of one series: the currency between memtable, chunks and readers.
-struct PointColumns: Sendable, Equatable {
-    var timestamps: [Int64] = []
-    var values: [Double] = []
-    var qualities: [UInt8] = []
-
-    var count: Int { timestamps.count }
-    var isEmpty: Bool { timestamps.isEmpty }
-
-    mutating func reserve(_ n: Int) {
-        timestamps.reserveCapacity(n)
-        values.reserveCapacity(n)
-        qualities.reserveCapacity(n)
-    }
-
-    @inline(__always)
-    mutating func append(_ t: Int64, _ v: Double, _ q: UInt8) {
-        timestamps.append(t)
-        values.append(v)
-        qualities.append(q)
-    }
-
-    /// Stable sort by time; of equal timestamps only the last (newest) stays.
-    mutating func sortAndKeepLast() {
-        let n = count
-        var order = Array(0..<n)
-        order.sort { timestamps[$0] != timestamps[$1] ? timestamps[$0] < timestamps[$1] : $0 < $1 }
-        var out = PointColumns()
-        out.reserve(n)
-        var k = 0
-        while k < n {
-            var last = order[k]
-            while k + 1 < n && timestamps[order[k + 1]] == timestamps[last] {
-                k += 1
-                last = order[k]
-            }
-            out.append(timestamps[last], values[last], qualities[last])
-            k += 1
-        }
-        self = out
-    }
-
-    /// Points of `newer` replace points of `self` with the same timestamp; both sorted and unique.
-    func merged(with newer: PointColumns) -> PointColumns {
-        if newer.isEmpty { return self }
-        if isEmpty { return newer }
-        if timestamps[count - 1] < newer.timestamps[0] {
-            var out = self
-            out.timestamps += newer.timestamps
-            out.values += newer.values
-            out.qualities += newer.qualities
-            return out
-        }
-        var out = PointColumns()
-        out.reserve(count + newer.count)
-        var i = 0, j = 0
-        while i < count || j < newer.count {
-            if j == newer.count || (i < count && timestamps[i] < newer.timestamps[j]) {
-                out.append(timestamps[i], values[i], qualities[i])
-                i += 1
-            } else {
-                if i < count && timestamps[i] == newer.timestamps[j] { i += 1 }
-                out.append(newer.timestamps[j], newer.values[j], newer.qualities[j])
-                j += 1
-            }
-        }
-        return out
-    }
-
-    static func == (a: PointColumns, b: PointColumns) -> Bool {
-        a.timestamps == b.timestamps && a.qualities == b.qualities && a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
-    }
-}
-
 /// A memtable: series buffers, the source positions its batches carried, and its size.
 ///
 /// Buffers are found by series id in a dense array (ids are dense), not a
@@ -213,16 +139,24 @@ final class MemTable: @unchecked Sendable {
     private(set) var sources: [String: String] = [:]
     /// The first WAL segment holding this memtable's batches.
     let firstSegment: UInt64
+    /// Memtables are numbered in the order they are created.
+    let generation: UInt64
+    /// When the first point was applied (monotonic nanoseconds), for flushing by age.
+    private(set) var firstWrite: UInt64?
+    /// The time range of every point applied.
+    private(set) var minTime = Int64.max
+    private(set) var maxTime = Int64.min
 
     static let bytesPerSeries = 160
 
-    init(firstSegment: UInt64) {
+    init(firstSegment: UInt64, generation: UInt64) {
         self.firstSegment = firstSegment
+        self.generation = generation
     }
 
     var isEmpty: Bool { points == 0 && sources.isEmpty }
 
-    func apply(_ batch: WALBatch) {
+    func apply(_ batch: WriteBatch) {
         if let top = batch.series.max(), Int(top) >= buffers.count {
             let grown = max(Int(top) + 1, buffers.count * 2)
             bytes += (grown - buffers.count) * MemoryLayout<SeriesBuffer?>.stride
@@ -239,8 +173,11 @@ final class MemTable: @unchecked Sendable {
                 bytes += Self.bytesPerSeries
             }
             bytes += buffer.append(batch, batch.groupRange(k))
+            if buffer.minTime < minTime { minTime = buffer.minTime }
+            if buffer.maxTime > maxTime { maxTime = buffer.maxTime }
         }
         points += batch.pointCount
+        if firstWrite == nil { firstWrite = Clock.monotonicNanoseconds() }
         for (source, position) in batch.sources { sources[source] = position }
     }
 

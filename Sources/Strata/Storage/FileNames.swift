@@ -5,6 +5,7 @@
 //   CATALOG               append-only series catalog
 //   wal/NNNNNNNNNNNNNNNNNNNN.log     write-ahead log segments (20-digit sequence)
 //   chunks/NNNNNNNNNNNN.chunk         immutable columnar chunk files (12-digit file number)
+//   quarantine/           damaged files set aside by a salvaging open (never deleted by Strata)
 
 enum FileNames {
     static let lock = "LOCK"
@@ -12,6 +13,7 @@ enum FileNames {
     static let catalog = "CATALOG"
     static let walDirectory = "wal"
     static let chunkDirectory = "chunks"
+    static let quarantineDirectory = "quarantine"
 
     static func walSegment(_ sequence: UInt64) -> String {
         "\(walDirectory)/\(padded(sequence, 20)).log"

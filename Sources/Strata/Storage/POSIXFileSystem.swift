@@ -12,6 +12,9 @@ private func sysOpen(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) -> 
 private func sysClose(_ fd: Int32) { _ = close(fd) }
 private func sysRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
 
+/// This process's id (written to LOCK).
+func currentProcessID() -> Int32 { getpid() }
+
 // The real file system: POSIX calls with EINTR retries, errors mapped to
 // StrataError(.io) with the errno and the path.
 

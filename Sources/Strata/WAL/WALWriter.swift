@@ -1,22 +1,21 @@
 // Appends records to the current WAL segment and rotates segments.
 // FORMAT.md, "Write-ahead log".
 //
-// Thread safety: append and rotate run under the store's write lock. The
-// group-commit leader calls sync on the file handle it took under that lock;
-// syncing concurrently with later appends is fine (fsync covers at least
-// everything written before it started).
+// Thread safety: not thread-safe; CommitLog serialises every call.
 
 /// A position in the log: segment sequence and byte offset. Ordered.
-struct WALPosition: Comparable, Sendable {
+struct WALPosition: Comparable, Sendable, CustomStringConvertible {
     var sequence: UInt64
     var offset: Int
 
     static func < (a: WALPosition, b: WALPosition) -> Bool {
         (a.sequence, a.offset) < (b.sequence, b.offset)
     }
+
+    var description: String { "\(sequence):\(offset)" }
 }
 
-final class WALWriter: @unchecked Sendable {
+final class WALWriter {
     let fs: any FileSystem
     let directory: String
     private(set) var sequence: UInt64
@@ -24,18 +23,18 @@ final class WALWriter: @unchecked Sendable {
     private(set) var size: Int
 
     /// Creates segment `sequence` (its header synced, the directory entry too).
-    init(fs: any FileSystem, directory: String, sequence: UInt64) throws(StrataError) {
+    init(fs: any FileSystem, directory: String, sequence: UInt64, previousDurable: Int) throws(StrataError) {
         self.fs = fs
         self.directory = directory
         self.sequence = sequence
-        (file, size) = try Self.create(fs: fs, directory: directory, sequence: sequence)
+        (file, size) = try Self.create(fs: fs, directory: directory, sequence: sequence, previousDurable: previousDurable)
     }
 
-    private static func create(fs: any FileSystem, directory: String, sequence: UInt64) throws(StrataError) -> (any StorageFile, Int) {
+    private static func create(fs: any FileSystem, directory: String, sequence: UInt64, previousDurable: Int) throws(StrataError) -> (any StorageFile, Int) {
         let path = joinPath(directory, FileNames.walSegment(sequence))
         let file = try fs.open(path, .createOrTruncate)
         do {
-            try file.write(WALFormat.header(sequence: sequence), at: 0)
+            try file.write(WALFormat.header(sequence: sequence, previousDurable: previousDurable), at: 0)
             try file.sync()
             try fs.syncDirectory(joinPath(directory, FileNames.walDirectory))
         } catch {
@@ -48,29 +47,31 @@ final class WALWriter: @unchecked Sendable {
 
     var position: WALPosition { WALPosition(sequence: sequence, offset: size) }
 
-    /// Appends a framed record; returns the position after it. On failure the
-    /// segment's logical size is unchanged, so the next record overwrites the
-    /// partial write.
+    /// Frames and appends a logical record; returns the position after it. On
+    /// failure the segment's logical size is unchanged, so the next record
+    /// overwrites the partial write.
     func append(_ record: [UInt8]) throws(StrataError) -> WALPosition {
-        try file.write(record, at: size)
-        size += record.count
+        let framed = WALFormat.frame(record, at: size)
+        try file.write(framed, at: size)
+        size += framed.count
         return position
     }
 
-    /// Syncs and closes the current segment, then starts segment `sequence + 1`.
+    /// Syncs the current segment, then starts segment `sequence + 1`.
     func rotate() throws(StrataError) {
         try file.sync()
-        let (next, nextSize) = try Self.create(fs: fs, directory: directory, sequence: sequence + 1)
-        file.close()
-        file = next
-        size = nextSize
-        sequence += 1
+        try startNext(previousDurable: size)
     }
 
     /// Starts a new segment without syncing the current one (after a failed
     /// fsync the old file's state is unknown; nothing more is written to it).
-    func abandonAndRotate() throws(StrataError) {
-        let (next, nextSize) = try Self.create(fs: fs, directory: directory, sequence: sequence + 1)
+    /// `durable` bytes of the old segment are known durable.
+    func abandonAndRotate(durable: Int) throws(StrataError) {
+        try startNext(previousDurable: durable)
+    }
+
+    private func startNext(previousDurable: Int) throws(StrataError) {
+        let (next, nextSize) = try Self.create(fs: fs, directory: directory, sequence: sequence + 1, previousDurable: previousDurable)
         file.close()
         file = next
         size = nextSize

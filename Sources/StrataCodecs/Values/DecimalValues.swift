@@ -552,3 +552,40 @@ extension DecimalValues {
         return Double(sum) / powers[e]
     }
 }
+
+extension DecimalValues {
+    /// The sum and the sum of squared deviations from the mean (M2) of
+    /// `values`, computed exactly in integers and rounded once at the end
+    /// (the sum) or with two roundings (M2), when every value is a decimal
+    /// m / 10^e (common exponent up to 18), the sum of the m stays within
+    /// 2^53 and n * sum(m^2) within 2^126; nil otherwise.
+    ///
+    /// M2 = (n * sum(m^2) - sum(m)^2) / (n * 10^2e): no cancellation, however
+    /// large the mean, so variances of decimal readings are exact to the last bit or two.
+    package static func exactMoments(_ values: UnsafeBufferPointer<Double>) -> (sum: Double, m2: Double)? {
+        guard !values.isEmpty else { return nil }
+        var e = 0
+        for v in values where scaled(v, exponent: e) == nil {
+            guard let ev = minimalExponent(v), ev > e else { return nil }
+            e = ev
+        }
+        var sum: Int64 = 0
+        var squares: Int128 = 0
+        for v in values {
+            guard let m = scaled(v, exponent: e) else { return nil }
+            let (s, overflow) = sum.addingReportingOverflow(m)
+            guard !overflow, m.magnitude < 1 << 62 else { return nil }
+            sum = s
+            let (q, overflowQ) = squares.addingReportingOverflow(Int128(m) * Int128(m))
+            guard !overflowQ else { return nil }
+            squares = q
+        }
+        guard sum.magnitude <= 1 << 53 else { return nil }
+        let n = Int128(values.count)
+        let (scaledSquares, overflow) = squares.multipliedReportingOverflow(by: n)
+        guard !overflow else { return nil }
+        let numerator = scaledSquares - Int128(sum) * Int128(sum)
+        let m2 = Double(numerator) / Double(values.count) / powers[e] / powers[e]
+        return (Double(sum) / powers[e], m2)
+    }
+}

@@ -27,11 +27,14 @@ public struct StrataError: Error, Sendable, Equatable, CustomStringConvertible {
         case closed
         /// A size or count exceeded a limit.
         case limitExceeded = "limit exceeded"
+        /// The store was opened read-only (``Options/readOnly``) and cannot change.
+        case readOnly = "read-only"
     }
 
     /// What kind of failure.
     public let kind: Kind
-    /// The file concerned, relative to the store directory, if any.
+    /// The file concerned, relative to the store directory (for files inside
+    /// it; the path given otherwise), if any.
     public let file: String?
     /// The byte offset within `file`, if known.
     public let offset: Int?
@@ -52,6 +55,14 @@ public struct StrataError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A codec error found in `file` at `offset` (the block's start) becomes a corruption.
     package init(_ codec: CodecError, file: String, blockOffset: Int) {
         self.init(.corruption, codec.description, file: file, offset: blockOffset + codec.offset)
+    }
+
+    /// The same error with `file` made relative to `directory` when it lies inside it.
+    package func relative(to directory: String) -> StrataError {
+        guard let file else { return self }
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        guard file.hasPrefix(prefix) else { return self }
+        return StrataError(kind, reason, file: String(file.dropFirst(prefix.count)), offset: offset, errno: errno)
     }
 
     public var description: String {

@@ -34,16 +34,17 @@ public struct Reading: Sendable, Hashable {
     /// The reading's series.
     public var series: SeriesKey { SeriesKey(unchecked: deviceID, sensorType) }
 
-    /// Bit-exact equality: two readings are equal when every field is, and their
+    /// Bit-exact equality: two readings are equal when every field is (names by
+    /// their UTF-8 bytes), and their
     /// values have the same bits (so NaN equals the same NaN, and -0.0 differs from 0.0).
     public static func == (a: Reading, b: Reading) -> Bool {
-        a.deviceID == b.deviceID && a.sensorType == b.sensorType && a.timestamp == b.timestamp
+        sameBytes(a.deviceID, b.deviceID) && sameBytes(a.sensorType, b.sensorType) && a.timestamp == b.timestamp
             && a.value.bitPattern == b.value.bitPattern && a.quality == b.quality
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(deviceID)
-        hasher.combine(sensorType)
+        hashBytes(deviceID, into: &hasher)
+        hashBytes(sensorType, into: &hasher)
         hasher.combine(timestamp)
         hasher.combine(value.bitPattern)
         hasher.combine(quality)

@@ -3,6 +3,7 @@
 /// Names are validated (``validate(_:field:)``): non-empty, at most
 /// ``maxNameBytes`` bytes of UTF-8, and no control characters (U+0000-U+001F,
 /// U+007F-U+009F), so they print cleanly and fit the catalog's length field.
+/// Names are compared by their UTF-8 bytes and never normalized.
 ///
 /// ```swift
 /// let key = try SeriesKey(deviceID: "sensor-00042", sensorType: "temperature")
@@ -70,8 +71,20 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
         return "\"" + head + (name.unicodeScalars.count > 32 ? "..." : "") + "\""
     }
 
+    /// Orders by device id, then sensor type, comparing UTF-8 bytes.
     public static func < (a: SeriesKey, b: SeriesKey) -> Bool {
-        (a.deviceID, a.sensorType) < (b.deviceID, b.sensorType)
+        sameBytes(a.deviceID, b.deviceID) ? bytesPrecede(a.sensorType, b.sensorType) : bytesPrecede(a.deviceID, b.deviceID)
+    }
+
+    /// Equal when both names have the same UTF-8 bytes: names that differ only in
+    /// Unicode normalization (NFC "café" and NFD "café") are different series.
+    public static func == (a: SeriesKey, b: SeriesKey) -> Bool {
+        sameBytes(a.deviceID, b.deviceID) && sameBytes(a.sensorType, b.sensorType)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hashBytes(deviceID, into: &hasher)
+        hashBytes(sensorType, into: &hasher)
     }
 
     public var description: String { "\(deviceID)/\(sensorType)" }

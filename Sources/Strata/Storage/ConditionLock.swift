@@ -13,12 +13,12 @@ import Darwin
 ///
 /// Thread safety: every access to the value goes through `withLock` or
 /// `wait`, which hold the mutex; that is what makes the class Sendable.
-final class ConditionLock<Value>: @unchecked Sendable {
+package final class ConditionLock<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var value: Value  // guarded by mutex
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
@@ -41,7 +41,7 @@ final class ConditionLock<Value>: @unchecked Sendable {
 
     /// Runs `body` with the value, holding the lock.
     @inline(__always)
-    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+    package func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
@@ -49,34 +49,77 @@ final class ConditionLock<Value>: @unchecked Sendable {
 
     /// Waits (releasing the lock meanwhile) until `ready` holds, then runs `body`.
     /// With a timeout in nanoseconds, runs `body` when it expires even if `ready` does not hold.
-    func wait<R, E: Error>(
+    package func wait<R, E: Error>(
         until ready: (Value) -> Bool, timeoutNanoseconds: UInt64? = nil, then body: (inout Value) throws(E) -> R
     ) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if let timeoutNanoseconds {
+            #if canImport(Darwin)
+            // Darwin's condition variables time out by the wall clock (no
+            // pthread_condattr_setclock): wait relative to now, re-armed after
+            // each wake-up, so a deadline never lies in the past of that clock.
+            let end = Clock.monotonicNanoseconds() &+ timeoutNanoseconds
+            while !ready(value) {
+                let now = Clock.monotonicNanoseconds()
+                if now >= end { break }
+                let left = end - now
+                var ts = timespec(tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
+                _ = pthread_cond_timedwait_relative_np(condition, mutex, &ts)
+            }
+            #else
             let deadline = Clock.monotonicNanoseconds() &+ timeoutNanoseconds
             var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
             while !ready(value) {
                 if pthread_cond_timedwait(condition, mutex, &ts) == ETIMEDOUT { break }
             }
+            #endif
         } else {
             while !ready(value) { pthread_cond_wait(condition, mutex) }
         }
         return try body(&value)
     }
 
+    /// Runs `body` under the lock until it returns a result: each time it returns
+    /// nil, waits for a broadcast (or `timeoutNanoseconds`, when given) and runs it again.
+    package func loop<R, E: Error>(timeoutNanoseconds: UInt64? = nil, _ body: (inout Value) throws(E) -> R?) throws(E) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while true {
+            if let r = try body(&value) { return r }
+            if let timeoutNanoseconds {
+                #if canImport(Darwin)
+                var ts = timespec(tv_sec: Int(timeoutNanoseconds / 1_000_000_000), tv_nsec: Int(timeoutNanoseconds % 1_000_000_000))
+                _ = pthread_cond_timedwait_relative_np(condition, mutex, &ts)
+                #else
+                let deadline = Clock.monotonicNanoseconds() &+ timeoutNanoseconds
+                var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+                _ = pthread_cond_timedwait(condition, mutex, &ts)
+                #endif
+            } else {
+                pthread_cond_wait(condition, mutex)
+            }
+        }
+    }
+
     /// Wakes every waiter so that it re-checks its condition.
-    func broadcast() {
+    package func broadcast() {
         pthread_cond_broadcast(condition)
     }
 }
 
-enum Clock {
-    static func monotonicNanoseconds() -> UInt64 {
+package enum Clock {
+    package static func monotonicNanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Seconds since the Unix epoch (the wall clock, which may jump).
+    package static func wallSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
 

@@ -1,0 +1,179 @@
+import StrataCodecs
+
+// Decoding a series' blocks from a chunk file. The bytes of the wanted blocks
+// are read in one positional read (a series' blocks are contiguous in the
+// data region; a device's shared timestamp blocks too), then each block's
+// checksum is checked and its columns decoded into reused scratch columns.
+
+/// Columns one block decodes into, reused block after block.
+struct BlockScratch {
+    var timestamps: [Int64]
+    var values: [Double]
+    var qualities: [UInt8]
+
+    init(capacity: Int = 0) {
+        timestamps = [Int64](repeating: 0, count: capacity)
+        values = [Double](repeating: 0, count: capacity)
+        qualities = [UInt8](repeating: 0, count: capacity)
+    }
+
+    mutating func reserve(_ rows: Int) {
+        guard timestamps.count < rows else { return }
+        self = BlockScratch(capacity: rows)
+    }
+}
+
+extension ChunkFile {
+    /// The series' points with timestamps in `range`, sorted (a chunk file holds one point per timestamp).
+    func read(_ id: SeriesID, in range: ClosedRange<Int64>) throws(StrataError) -> PointColumns {
+        var out = PointColumns()
+        guard let loc = locator(id), loc.maxTime >= range.lowerBound, loc.minTime <= range.upperBound,
+              let (entry, group) = try entry(id) else { return out }
+        let wanted = entry.blocks.indices.filter {
+            entry.blocks[$0].count > 0 && entry.blocks[$0].time.maxTime >= range.lowerBound && entry.blocks[$0].time.minTime <= range.upperBound
+        }
+        guard !wanted.isEmpty else { return out }
+        out.reserve(min(wanted.reduce(0) { $0 + entry.blocks[$1].count }, 1 << 24))
+        var reader = BlockReader(file: self, entry: entry, group: group, blocks: wanted)
+        var scratch = BlockScratch()
+        for b in wanted {
+            let n = try reader.decode(b, into: &scratch)
+            let block = entry.blocks[b]
+            if block.time.minTime >= range.lowerBound && block.time.maxTime <= range.upperBound {
+                out.timestamps.append(contentsOf: scratch.timestamps[0..<n])
+                out.values.append(contentsOf: scratch.values[0..<n])
+                out.qualities.append(contentsOf: scratch.qualities[0..<n])
+            } else {
+                for i in 0..<n where range.contains(scratch.timestamps[i]) {
+                    out.append(scratch.timestamps[i], scratch.values[i], scratch.qualities[i])
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Decodes chosen blocks of one series entry, reading their bytes once.
+struct BlockReader {
+    let file: ChunkFile
+    let entry: SeriesEntry
+    let group: ParsedGroup
+    /// The data-region bytes covering the chosen blocks, and where they start.
+    private var region: [UInt8] = []
+    private var regionStart = 0
+    private var times: [UInt8] = []
+    private var timesStart = 0
+    private var checkedTimes: Set<Int> = []
+
+    /// Prepares to decode blocks `blocks` (indices into `entry.blocks`, ascending).
+    init(file: ChunkFile, entry: SeriesEntry, group: ParsedGroup, blocks: [Int]) {
+        self.file = file
+        self.entry = entry
+        self.group = group
+        pending = blocks
+    }
+
+    /// The blocks to be decoded; their bytes are read at the first `decode`.
+    private let pending: [Int]
+    private var loaded = false
+
+    private mutating func load() throws(StrataError) {
+        guard !loaded, let first = pending.first, let last = pending.last else { return }
+        loaded = true
+        let lo = entry.blocks[first].bytes.lowerBound, hi = entry.blocks[last].bytes.upperBound
+        region = try file.data(lo..<hi)
+        regionStart = lo
+        if entry.sharedTimestamps {
+            let tlo = entry.blocks[first].time.offset
+            let thi = entry.blocks[last].time.offset + entry.blocks[last].time.length
+            times = try file.data(tlo..<thi)
+            timesStart = tlo
+        }
+    }
+
+    /// Decodes block `b` into `scratch` (timestamps, values, qualities of the series'
+    /// points in that block); returns the number of points.
+    mutating func decode(_ b: Int, into scratch: inout BlockScratch) throws(StrataError) -> Int {
+        try load()
+        let block = entry.blocks[b]
+        guard block.count > 0 else { return 0 }
+        scratch.reserve(block.time.rows)
+        let file = self.file
+        let regionStart = self.regionStart, timesStart = self.timesStart
+        guard block.bytes.lowerBound >= regionStart, block.bytes.upperBound - regionStart <= region.count else {
+            throw StrataError(.corruption, "block outside the bytes read", file: file.name)
+        }
+        if entry.sharedTimestamps && !checkedTimes.contains(block.time.offset) {
+            let r = block.time.offset..<(block.time.offset + block.time.length)
+            try times.withUnsafeBytesTyped { (raw) throws(StrataError) in
+                try file.check(UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound - timesStart)..<(r.upperBound - timesStart)]), crc: block.time.crc,
+                               at: r, what: "shared timestamps of series \(entry.id)")
+            }
+            checkedTimes.insert(block.time.offset)
+        }
+        let times = self.times
+        return try region.withUnsafeBytesTyped { (series) throws(StrataError) -> Int in
+            func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: series[(r.lowerBound - regionStart)..<(r.upperBound - regionStart)])
+            }
+            try file.check(slice(block.bytes), crc: block.crc, at: block.bytes, what: "block \(b) of series \(entry.id)")
+            return try times.withUnsafeBytesTyped { (timeBytes) throws(StrataError) -> Int in
+                let timeSlice: UnsafeRawBufferPointer = entry.sharedTimestamps
+                    ? UnsafeRawBufferPointer(rebasing: timeBytes[(block.time.offset - timesStart)..<(block.time.offset + block.time.length - timesStart)])
+                    : slice(block.time.offset..<(block.time.offset + block.time.length))
+                do throws(CodecError) {
+                    return try Self.decode(block, times: timeSlice, values: slice(block.values), qualities: slice(block.qualities),
+                                           presence: block.presence.map { slice($0) }, into: &scratch)
+                } catch {
+                    let at = file.location(block.bytes.lowerBound)
+                    throw StrataError(.corruption, "block \(b) of series \(entry.id): \(error)\(at.note)", file: file.name, offset: at.offset)
+                }
+            }
+        }
+    }
+
+    private static func decode(
+        _ b: SeriesBlock, times: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer, qualities: UnsafeRawBufferPointer,
+        presence: UnsafeRawBufferPointer?, into scratch: inout BlockScratch
+    ) throws(CodecError) -> Int {
+        let rows = try scratch.timestamps.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+            try TimestampCodec.decode(times, into: UnsafeMutableBufferPointer(rebasing: dst[0..<b.time.rows]))
+        }
+        guard rows == b.time.rows, scratch.timestamps[0] == b.time.minTime, scratch.timestamps[rows - 1] == b.time.maxTime else {
+            throw CodecError(.malformed, codec: "timestamps", offset: 0,
+                             "block holds \(rows) timestamps, the index says \(b.time.rows) in \(b.time.minTime)...\(b.time.maxTime)")
+        }
+        for i in 1..<max(rows, 1) where scratch.timestamps[i] <= scratch.timestamps[i - 1] {
+            throw CodecError(.malformed, codec: "timestamps", offset: 0, "timestamps not ascending at row \(i)")
+        }
+        let n = b.count
+        let decodedValues = try scratch.values.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+            try ValueCodec.decode(values, into: UnsafeMutableBufferPointer(rebasing: dst[0..<n]))
+        }
+        var decodedQualities = n
+        if qualities.isEmpty {
+            scratch.qualities.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: n) }
+        } else {
+            decodedQualities = try scratch.qualities.withUnsafeMutableBufferPointer { (dst) throws(CodecError) in
+                try QualityCodec.decode(qualities, into: UnsafeMutableBufferPointer(rebasing: dst[0..<n]))
+            }
+        }
+        let present = try presence.map { (p) throws(CodecError) in try PresenceCodec.decode(p, rows: b.time.rows) }
+        guard decodedValues == n, decodedQualities == n, (present?.count ?? rows) == n else {
+            throw CodecError(.malformed, codec: "block", offset: 0, "block columns disagree: \(decodedValues) values, \(decodedQualities) qualities, \(n) points")
+        }
+        if let present {
+            // The series' own timestamps: its rows of the shared column, gathered in place
+            // (row present[i] >= i, so the column can be overwritten front to back).
+            scratch.timestamps.withUnsafeMutableBufferPointer { ts in
+                present.withUnsafeBufferPointer { rows in
+                    for i in 0..<n { ts[i] = ts[Int(rows[i])] }
+                }
+            }
+        }
+        if let s = b.statistics, s.minTime != scratch.timestamps[0] || s.maxTime != scratch.timestamps[n - 1] {
+            throw CodecError(.malformed, codec: "block", offset: 0, "points span \(scratch.timestamps[0])...\(scratch.timestamps[n - 1]), the statistics say \(s.minTime)...\(s.maxTime)")
+        }
+        return n
+    }
+}
