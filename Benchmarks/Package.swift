@@ -27,7 +27,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "engine-report",
-            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
+            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata"), .product(name: "StrataCodecs", package: "Strata")],
             path: "Sources/EngineReport"
         ),
         .executableTarget(

@@ -7,6 +7,7 @@
 import BenchmarkSupport
 import Foundation
 import Strata
+import StrataCodecs
 
 let mode = CommandLine.arguments.dropFirst().first ?? "all"
 let scratch = "/tmp/strata-engine-report"
@@ -96,47 +97,92 @@ func ingestReport() throws {
     }
 }
 
-struct SizeJob {
-    var name: String
-    var partition: Int64
-    var label: String
-    var clickhouse: Double?
-    var victoria: Double?
-    var model: Double?
+/// Plain Gorilla (delta-of-delta timestamps, XOR values) per series in blocks
+/// of 1024: the baseline, computed in the same run.
+func plainGorillaBytes(_ data: Dataset) -> Int {
+    var total = 0
+    for b in data.blocks(maxPoints: 1024) {
+        var out: [UInt8] = []
+        TimestampCodec.deltaOfDelta.encode(b.timestamps, into: &out)
+        ValueCodec.gorilla.encode(b.values, into: &out)
+        total += out.count
+    }
+    return total
+}
+
+/// Reads every series back and compares it bit for bit with the dataset (duplicates: the last written wins).
+func checkBitExact(_ store: Store, _ data: Dataset) throws -> Int {
+    var expected: [SeriesKey: [Int64: UInt64]] = [:]
+    for i in 0..<data.count {
+        let key = try SeriesKey(deviceID: data.devices[Int(data.device[i])], sensorType: data.sensors[Int(data.sensor[i])])
+        expected[key, default: [:]][data.timestamp[i]] = data.value[i].bitPattern
+    }
+    var checked = 0
+    for s in try store.read() {
+        guard let want = expected[s.key], want.count == s.count else { throw DatasetError("\(s.key): \(s.count) points read back, \(expected[s.key]?.count ?? 0) written") }
+        for k in 0..<s.count where want[s.timestamps[k]] != s.values[k].bitPattern {
+            throw DatasetError("\(s.key) at \(s.timestamps[k]): value differs")
+        }
+        checked += s.count
+    }
+    guard checked == expected.values.reduce(0, { $0 + $1.count }) else { throw DatasetError("\(checked) points read back") }
+    return checked
+}
+
+/// Targets from the engine v2 issue: 5% above the best fixed-partition figure of the first engine.
+let sizeTargets: [String: Double] = [
+    "fleet": 0.42, "beijing_air_quality": 0.80, "uci_air_quality": 1.30, "nab_real": 1.69, "room_climate": 0.97,
+    "occupancy_room": 1.94, "skab": 1.84,
+]
+
+/// Ingests a dataset with default Options (batches of 10,000 in file order) and
+/// reports bytes per point of every file in the store after compaction, checked
+/// bit-exact. `streamedHours` flushes every so many hours of data time, as a
+/// gateway whose memtable is flushed by age would; nil loads it in bulk.
+func sizeOf(_ name: String, _ data: Dataset, streamedHours: Int64?) throws -> (bpp: Double, files: Int, windows: Int, mixed: Int, points: Int) {
+    let dir = fresh("size-\(name)")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(at: dir)
+    let readings = data.readings()
+    if let hours = streamedHours {
+        let period = hours * 3_600_000
+        var start = 0
+        while start < readings.count {
+            let until = floorDiv(readings[start].timestamp, period) + 1
+            var end = start
+            while end < readings.count && floorDiv(readings[end].timestamp, period) < until && end - start < 10_000 { end += 1 }
+            try store.write(Array(readings[start..<end]))
+            if end == readings.count || floorDiv(readings[end].timestamp, period) >= until { try store.flush() }
+            start = end
+        }
+    } else {
+        for b in batches(readings, size: 10_000) { try store.write(b) }
+    }
+    try store.compact()
+    let points = try checkBitExact(store, data)
+    let partitions = try store.partitions()
+    try store.close()
+    let bytes = directoryBytes(dir)
+    let files = partitions.flatMap(\.files)
+    return (Double(bytes) / Double(points), files.count, files.filter { !$0.isMixed }.count, files.filter(\.isMixed).count, points)
 }
 
 func sizesReport() throws {
-    let day: Int64 = 86_400_000
-    let jobs: [SizeJob] = [
-        SizeJob(name: "fleet", partition: day, label: "1-day partitions", clickhouse: 1.04, victoria: 0.98, model: 0.36),
-        SizeJob(name: "room_climate", partition: 7 * day, label: "7-day partitions", clickhouse: 2.41, victoria: 2.07, model: 0.89),
-        SizeJob(name: "beijing_air_quality", partition: 30 * day, label: "30-day partitions", clickhouse: 1.48, victoria: 1.04, model: 0.83),
-        SizeJob(name: "beijing_air_quality", partition: day, label: "1-day partitions", clickhouse: 1.48, victoria: 1.04, model: 1.25),
-        SizeJob(name: "skab", partition: day, label: "1-day partitions", clickhouse: 4.51, victoria: 1.99, model: 1.64),
-        SizeJob(name: "nab_real", partition: 30 * day, label: "30-day partitions", clickhouse: 2.38, victoria: nil, model: 2.05),
-        SizeJob(name: "uci_air_quality", partition: 30 * day, label: "30-day partitions", clickhouse: 2.17, victoria: 1.72, model: 1.23),
-        SizeJob(name: "occupancy_room", partition: 30 * day, label: "30-day partitions", clickhouse: 1.89, victoria: 1.76, model: 1.81),
-    ]
-    print("== bytes per point on disk after flush and compaction, all files counted, every value bit-exact")
-    print("   dataset (partitions)                      points   Strata   ClickHouse  VictoriaMetrics  model")
-    for job in jobs {
-        let data = job.name == "fleet" ? try Dataset.fleet() : try Dataset.load(job.name)
-        let readings = data.readings()
-        let dir = fresh("size-\(job.name)")
-        var options = Options()
-        options.partitionDuration = job.partition
-        options.sync = .none
-        let store = try Store(at: dir, options: options)
-        for b in batches(readings, size: 10_000) { try store.write(b) }
-        try store.compact()
-        let points = store.statistics().chunkPoints
-        try store.close()
-        // Every file in the directory: chunks, manifest, catalog, WAL segment headers, lock.
-        let bytes = directoryBytes(dir)
-        let bpp = Double(bytes) / Double(points)
-        func show(_ x: Double?) -> String { x.map { f($0) } ?? "-" }
-        print("   \((job.name + " (" + job.label + ")").padding(toLength: 42, withPad: " ", startingAt: 0)) \(String(points).leftPad(9))   \(f(bpp, 3))    \(show(job.clickhouse).leftPad(6))      \(show(job.victoria).leftPad(6))         \(show(job.model))")
-        try? FileManager.default.removeItem(atPath: dir)
+    print("== bytes per point on disk, default Options, after compaction; every file of the store counted; every value read back bit-exact")
+    print("   dataset               points   plain Gorilla   bulk load (files)        streamed, flush per 6 h (files)   target")
+    var names = ["fleet"] + Dataset.realDatasets
+    if let only = CommandLine.arguments.dropFirst(2).first { names = [only] }
+    for name in names {
+        let data = name == "fleet" ? try Dataset.fleet() : try Dataset.load(name)
+        let gorilla = Double(plainGorillaBytes(data)) / Double(data.count)
+        let bulk = try sizeOf(name, data, streamedHours: nil)
+        let streamed = try sizeOf(name, data, streamedHours: 6)
+        let target = sizeTargets[name].map { f($0) } ?? "-"
+        func cell(_ r: (bpp: Double, files: Int, windows: Int, mixed: Int, points: Int)) -> String {
+            "\(f(r.bpp, 3)) (\(r.windows) window + \(r.mixed) mixed)".padding(toLength: 28, withPad: " ", startingAt: 0)
+        }
+        let ok = sizeTargets[name].map { max(bulk.bpp, streamed.bpp) <= $0 ? "met" : "MISSED" } ?? ""
+        print("   \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(bulk.points).leftPad(9))   \(f(gorilla, 2).leftPad(6))          \(cell(bulk)) \(cell(streamed))       <= \(target) \(ok)")
     }
 }
 
