@@ -74,6 +74,7 @@ import StrataTestSupport
         #expect(set.full(boundBytes: 64))
         #expect(set.newestWithData == 2)
         set.frozenFlushed()
-        #expect(set.flushedThrough == 1 && !set.full(boundBytes: 64))
+        #expect(set.flushedThrough == 1 && !set.full(boundBytes: 1 << 20))
+        #expect(set.full(boundBytes: 64))  // nothing frozen, but twice over the bound
     }
 }

@@ -109,6 +109,9 @@ public struct Options: Sendable {
     /// The file system: POSIX unless tests inject another one.
     package var fileSystem: any FileSystem = POSIXFileSystem()
 
+    /// The largest log record a batch may make (tests lower it; readers accept up to `WALFormat.maxRecordSize`).
+    package var maxRecordBytes: Int = WALFormat.maxRecordSize
+
     /// The wall clock in seconds since the epoch (tests fix it).
     package var wallClock: @Sendable () -> Double = { Clock.wallSeconds() }
 

@@ -59,8 +59,9 @@ extension Engine {
         // A record over the limit would not replay: refuse the batch before anything is changed.
         let bound = 64 + readings.count * 19 + pairs.count * (24 + 2 * (SeriesKey.maxNameBytes + 2))
             + sources.reduce(0) { $0 + 8 + $1.key.utf8.count + $1.value.utf8.count }
-        guard bound <= WALFormat.maxRecordSize else {
-            throw StrataError(.limitExceeded, "a batch of \(readings.count) readings may encode to more than \(WALFormat.maxRecordSize >> 20) MiB, the limit of one log record: split it into smaller batches")
+        let limit = min(options.maxRecordBytes, WALFormat.maxRecordSize)
+        guard bound <= limit else {
+            throw StrataError(.limitExceeded, "a batch of \(readings.count) readings may encode to more than \(limit >> 20) MiB, the limit of one log record: split it into smaller batches")
         }
 
         // 2. Resolve ids, waiting while the memtable is full and the previous one still flushing.
@@ -168,7 +169,13 @@ extension Engine {
                 try log.rotate()
             }
             if s.memtables.shouldFreeze(boundBytes: options.memtableBytes, maxAgeNanoseconds: nil, now: 0) {
-                try freezeLocked(&s)
+                // The batch is logged and applied: a failure to move the log to a new
+                // segment is the flusher's to retry and report, not this write's.
+                do throws(StrataError) { try freezeLocked(&s) } catch {
+                    s.memtables.attempts += 1
+                    s.memtables.lastFailure = (error, s.memtables.attempts)
+                    state.broadcast()
+                }
             }
             return end
         }

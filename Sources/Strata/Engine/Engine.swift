@@ -128,6 +128,19 @@ final class Engine: @unchecked Sendable {
                 throw error
             }
         }
+        if let log, versions.current.manifest.walLast < log.sequence {
+            // The manifest names the segment now taking writes, so that its loss (or the
+            // loss of the whole wal/ folder) is detected at the next open.
+            do throws(StrataError) {
+                var edit = VersionEdit()
+                edit.walLast = log.sequence
+                try versions.commit(edit, opened: [])
+            } catch {
+                try? log.close(checkpoint: false)
+                opened.lock?.release()
+                throw error
+            }
+        }
         recovery.milliseconds = Double(Clock.monotonicNanoseconds() - start) / 1e6
         if !readOnly { startThreads() }
         if !opened.damagedSegments.isEmpty {

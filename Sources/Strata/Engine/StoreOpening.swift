@@ -267,15 +267,25 @@ enum StoreOpening {
     ) throws(StrataError) -> OpenedStore {
         var catalog = catalog
         var report = RecoveryReport()
+        var unattributable: [(UInt64, WALDamage)] = []
         let memtable = MemTable(firstSegment: manifest.walStart, generation: 1)
         let result = try WALRecovery.replay(
             fs: fs, directory: directory, walStart: manifest.walStart, walLast: manifest.walLast, repair: repair, salvage: salvage
         ) { (batch, sequence, record) throws(StrataError) in
+            // When salvaging, a record whose series were defined by a skipped record
+            // cannot be attributed: it is skipped and reported too.
+            var problem: String?
             for (id, key) in batch.newSeries where !catalog.define(id, key.deviceID, key.sensorType) {
-                throw StrataError(.corruption, "series \(id) (\(key)) conflicts with the catalog", file: FileNames.walSegment(sequence), offset: record.start)
+                problem = "series \(id) (\(key)) conflicts with the catalog"
+                break
             }
-            for id in batch.series where Int(id) >= catalog.count {
-                throw StrataError(.corruption, "record uses series \(id), which is not defined", file: FileNames.walSegment(sequence), offset: record.start)
+            if problem == nil, let id = batch.series.first(where: { Int($0) >= catalog.count }) {
+                problem = "record uses series \(id), which is not defined"
+            }
+            if let problem {
+                guard salvage else { throw StrataError(.corruption, problem, file: FileNames.walSegment(sequence), offset: record.start) }
+                unattributable.append((sequence, WALDamage(offset: record.start, length: record.end - record.start, reason: problem + "; skipped")))
+                return
             }
             memtable.apply(batch)
             report.points += batch.pointCount
@@ -287,7 +297,7 @@ enum StoreOpening {
         report.closedCleanly = result.checkpointed
         var salvageReport = SalvageReport()
         var damaged: [UInt64] = []
-        for (sequence, damage) in result.skipped {
+        for (sequence, damage) in result.skipped + unattributable {
             let name = FileNames.walSegment(sequence)
             if !damaged.contains(sequence) {
                 let copy = try quarantineCopy(fs: fs, directory: directory, name: name)

@@ -75,7 +75,7 @@ struct FlushJob {
         let previousPartition = newestPartition == Int64.min ? Int64.min : partitioning.window(newestPartition - 1).lowerBound
         let dense = max(Self.minWindowPoints, total / 32)
         let windows = perPartition.keys.filter { p in
-            p >= previousPartition || perPartition[p]! >= dense
+            p == newestPartition || p == previousPartition || perPartition[p]! >= dense
         }.sorted()
         let windowSet = Set(windows)
         let needsMixed = perPartition.keys.contains { !windowSet.contains($0) }

@@ -12,8 +12,9 @@
 //     or when a flush was requested through its generation, and only when no
 //     memtable is frozen.
 //  2. Writers wait while the active memtable is over the bound and another
-//     is frozen; a writer waiting gets the error of a flush attempt that
-//     started after it began to wait, never an older one.
+//     is frozen (or, when freezing fails, while it is twice over); a writer
+//     waiting gets the error of a flush attempt that started after it began
+//     to wait, never an older one.
 //  3. `flushedThrough` only grows: every memtable with a generation at or
 //     below it is in committed chunk files.
 
@@ -50,9 +51,10 @@ struct MemTableSet {
         return false
     }
 
-    /// Writers must wait (rule 2).
+    /// Writers must wait (rule 2): the active memtable is over the bound and
+    /// another is being flushed, or it could not be frozen and is twice over.
     func full(boundBytes: Int) -> Bool {
-        active.bytes >= boundBytes && frozen != nil
+        active.bytes >= boundBytes && (frozen != nil || active.bytes >= 2 * boundBytes)
     }
 
     /// Moves the active memtable to the frozen slot; the new one's batches start in WAL segment `segment`.
