@@ -1,7 +1,12 @@
-// A child process for the crash-loop test: ingests deterministic batches under
-// `.everyBatch` and reports each acknowledged batch on stdout, until killed.
+// A child process for the end-to-end tests. Two modes:
 //
 //   StrataCrashChild <directory> <first batch> <last batch>
+//       ingests deterministic batches under `.everyBatch` and reports each
+//       acknowledged batch on stdout, until killed (the crash loop).
+//   StrataCrashChild writer <directory> <batches>
+//       a busy gateway: writes batches with small memtables, flushes,
+//       compactions and log rotations, reporting each acknowledged batch,
+//       while a read-only store in another process watches it.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,22 +21,38 @@ func batch(_ i: Int) -> [Reading] {
     }
 }
 
-let args = CommandLine.arguments
-guard args.count == 4, let first = Int(args[2]), let last = Int(args[3]) else {
-    print("usage: StrataCrashChild <directory> <first batch> <last batch>")
-    exit(2)
-}
 /// One line to stdout, unbuffered: the parent must see every acknowledgement before the kill.
 func say(_ line: String) {
     let bytes = Array((line + "\n").utf8)
     _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
 }
 
+let args = CommandLine.arguments
 var options = Options()
 options.memtableBytes = 1 << 16  // flush often
 options.compactionTrigger = 2    // and compact often
 options.partitionDuration = 3_600_000
 options.walSegmentBytes = 1 << 15
+if args.count == 4, args[1] == "writer", let count = Int(args[3]) {
+    do {
+        let store = try Store(at: args[2], options: options)
+        for i in 0..<count {
+            try store.write(batch(i), sources: ["child": String(i)])
+            say("ack \(i)")
+            if i % 97 == 96 { try store.compact() }
+        }
+        try store.close()
+        say("done")
+    } catch {
+        say("error \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+guard args.count == 4, let first = Int(args[2]), let last = Int(args[3]) else {
+    print("usage: StrataCrashChild <directory> <first batch> <last batch> | StrataCrashChild writer <directory> <batches>")
+    exit(2)
+}
 do {
     let store = try Store(at: args[1], options: options)
     say("open \(store.recovery.records) \(store.recovery.droppedBytes)")

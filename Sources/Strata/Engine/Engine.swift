@@ -64,7 +64,7 @@ final class Engine: @unchecked Sendable {
     let versions: VersionSet
     let cache: BlockCache
     private(set) var recovery: RecoveryReport
-    let salvage: SalvageReport
+    private(set) var salvage: SalvageReport
     private let lock: (any FileLock)?
     private var threads: [BackgroundThread] = []
 
@@ -141,12 +141,31 @@ final class Engine: @unchecked Sendable {
                 throw error
             }
         }
+        if options.salvage {
+            var report = salvage
+            do throws(StrataError) { try salvageDamagedBlocks(into: &report) } catch {
+                try? log?.close(checkpoint: false)
+                opened.lock?.release()
+                throw error
+            }
+            salvage = report
+        }
         recovery.milliseconds = Double(Clock.monotonicNanoseconds() - start) / 1e6
         if !readOnly { startThreads() }
         if !opened.damagedSegments.isEmpty {
             // Salvage: the replayed batches go to chunk files now, so the damaged
             // segments (copied to quarantine/ at open) are never replayed again.
-            do throws(StrataError) { try flush() } catch {
+            do throws(StrataError) {
+                try flush()
+                // Even when every damaged record was skipped (nothing to flush), the log
+                // now starts at the segment taking writes: the damaged ones are never replayed again.
+                var edit = VersionEdit()
+                edit.walStart = log!.sequence
+                try versions.commit(edit, opened: [])
+                for seq in try WALRecovery.segments(fs: fs, directory: directory, repair: false) where seq < log!.sequence {
+                    try fs.remove(path(FileNames.walSegment(seq)))
+                }
+            } catch {
                 try? close()
                 throw error
             }

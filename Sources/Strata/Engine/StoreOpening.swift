@@ -60,11 +60,31 @@ enum StoreOpening {
             try fs.createDirectory(joinPath(directory, FileNames.walDirectory))
             try fs.createDirectory(joinPath(directory, FileNames.chunkDirectory))
             if fs.exists(manifestPath + ".tmp") { try fs.remove(manifestPath + ".tmp") }
-            let manifest = try loadOrCreateManifest(fs: fs, directory: directory, options: options)
+            var report = SalvageReport()
+            var manifest: Manifest
+            var rebuilt = false
+            do throws(StrataError) {
+                manifest = try loadOrCreateManifest(fs: fs, directory: directory, options: options)
+            } catch where options.salvage && error.kind == .corruption {
+                manifest = try Salvage.rebuildManifest(fs: fs, directory: directory, options: options, cache: cache, report: &report, damage: error)
+                rebuilt = true
+            }
             var catalog = SeriesCatalog()
-            try loadCatalog(fs: fs, directory: directory, manifest: manifest, into: &catalog, repair: true)
+            do throws(StrataError) {
+                if rebuilt { throw StrataError(.corruption, "rebuilt manifest") }
+                try loadCatalog(fs: fs, directory: directory, manifest: manifest, into: &catalog, repair: true)
+            } catch where options.salvage && error.kind == .corruption {
+                let repaired = try Salvage.repairCatalog(fs: fs, directory: directory, manifest: manifest, report: &report,
+                                                         damage: rebuilt ? nil : error)
+                catalog = repaired.catalog
+                manifest.catalogLength = repaired.length
+                manifest.catalogSeries = repaired.series
+                try fs.writeAtomically(manifest.encode(), to: manifestPath, directory: directory)
+            }
             var (files, edit, salvage) = try openChunks(fs: fs, directory: directory, manifest: manifest, cache: cache,
                                                         repair: true, salvage: options.salvage)
+            salvage.setAside = report.setAside + salvage.setAside
+            salvage.lost = report.lost + salvage.lost
             var live = manifest
             if let edit {
                 // Salvage: commit the manifest without the files set aside.

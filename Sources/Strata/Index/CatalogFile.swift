@@ -65,27 +65,52 @@ enum CatalogFile {
             guard CRC32C.checksum(body) == crc else {
                 throw StrataError(.corruption, "record checksum mismatch", file: file, offset: offset)
             }
-            try decoding(body, codec: "catalog record", file: file, base: offset + 8) { (r) throws(CodecError) in
-                let type = try r.readByte()
-                guard let kind = RecordType(rawValue: type) else {
-                    throw r.error(.unknownCodec, "unknown record type \(type) (written by a newer version of Strata?)")
-                }
-                switch kind {
-                case .series:
-                    let first = try r.readVarint()
-                    let count = try r.readCount("series count", limit: length)
-                    for i in 0..<count {
-                        let device = try r.readName()
-                        let sensor = try r.readName()
-                        let id = SeriesID(truncatingIfNeeded: first &+ UInt64(i))
-                        guard first &+ UInt64(i) <= UInt64(SeriesID.max), catalog.define(id, device, sensor) else {
-                            throw r.error(.malformed, "series \(first &+ UInt64(i)) (\(device)/\(sensor)) conflicts with the catalog")
-                        }
-                    }
-                }
-                try r.expectEnd()
-            }
+            try apply(body, at: offset + 8, length: length, into: &catalog)
             offset += 8 + length
         }
+    }
+
+    /// Applies one record's body (found at `offset`) to `catalog`.
+    private static func apply(_ body: [UInt8], at offset: Int, length: Int, into catalog: inout SeriesCatalog) throws(StrataError) {
+        let file = FileNames.catalog
+        try decoding(body, codec: "catalog record", file: file, base: offset) { (r) throws(CodecError) in
+            let type = try r.readByte()
+            guard let kind = RecordType(rawValue: type) else {
+                throw r.error(.unknownCodec, "unknown record type \(type) (written by a newer version of Strata?)")
+            }
+            switch kind {
+            case .series:
+                let first = try r.readVarint()
+                let count = try r.readCount("series count", limit: length)
+                for i in 0..<count {
+                    let device = try r.readName()
+                    let sensor = try r.readName()
+                    let id = SeriesID(truncatingIfNeeded: first &+ UInt64(i))
+                    guard first &+ UInt64(i) <= UInt64(SeriesID.max), catalog.define(id, device, sensor) else {
+                        throw r.error(.malformed, "series \(first &+ UInt64(i)) (\(device)/\(sensor)) conflicts with the catalog")
+                    }
+                }
+            }
+            try r.expectEnd()
+        }
+    }
+
+    /// Salvage: the records of `bytes` up to the first damaged one, and the
+    /// length they take (0 when even the header is damaged).
+    static func loadPrefix(_ bytes: [UInt8]) -> (catalog: SeriesCatalog, length: Int) {
+        var catalog = SeriesCatalog()
+        guard (try? fileHeader.check(bytes, file: FileNames.catalog)) == 0 else { return (catalog, 0) }
+        var offset = headerSize
+        while bytes.count - offset >= 8 {
+            let length = Int(LittleEndian.u32(bytes, offset))
+            guard length >= 1, length <= bytes.count - offset - 8 else { break }
+            let body = Array(bytes[(offset + 8)..<(offset + 8 + length)])
+            guard CRC32C.checksum(body) == LittleEndian.u32(bytes, offset + 4) else { break }
+            var attempt = catalog
+            guard (try? apply(body, at: offset + 8, length: length, into: &attempt)) != nil else { break }
+            catalog = attempt
+            offset += 8 + length
+        }
+        return (catalog, offset)
     }
 }

@@ -68,14 +68,14 @@ enum WALRecovery {
         for seq in all {
             guard seq == expected else {
                 throw StrataError(.corruption, "WAL segment \(expected) is missing (found \(seq) after it); acknowledged writes may be lost",
-                                  file: FileNames.walSegment(expected))
+                                  file: FileNames.walSegment(expected), errno: 2)
             }
             expected += 1
         }
         if walLast >= walStart && (all.last ?? 0) < walLast {
             let missing = (all.last ?? walStart - 1) + 1
             throw StrataError(.corruption, "WAL segment \(missing) is missing (the manifest saw segments through \(walLast)); acknowledged writes may be lost",
-                              file: FileNames.walSegment(missing))
+                              file: FileNames.walSegment(missing), errno: 2)
         }
 
         // Headers first: a segment's durable length is in its successor's header.
