@@ -30,6 +30,12 @@ let package = Package(
             dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata"), .product(name: "StrataCodecs", package: "Strata")],
             path: "Sources/EngineReport"
         ),
+        // CPU and wall time per ingested point of the write path (writers + flush + compaction).
+        .executableTarget(
+            name: "ingest-cost",
+            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
+            path: "Sources/IngestCost"
+        ),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [

@@ -78,3 +78,33 @@ import StrataTestSupport
         #expect(set.full(boundBytes: 64))  // nothing frozen, but twice over the bound
     }
 }
+
+@Suite struct PointColumnsTests {
+    /// sortAndKeepLast against a naive reference: sorted by time, the last written of equal times.
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func sortAndKeepLastMatchesANaiveReference(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for round in 0..<50 {
+            var p = PointColumns()
+            var t: Int64 = Int64(rng.next() % 100)
+            let n = Int(rng.next() % 300)
+            for i in 0..<n {
+                switch rng.next() % 10 {
+                case 0: p.append(t - Int64(rng.next() % 50), Double(i), UInt8(i % 3))   // late
+                case 1: p.append(t, Double(i), UInt8(i % 3))                           // repeat
+                default:
+                    t += Int64(1 + rng.next() % 5)
+                    p.append(t, Double(i), UInt8(i % 3))
+                }
+            }
+            var last: [Int64: Int] = [:]
+            for i in 0..<p.count { last[p.timestamps[i]] = i }
+            let keys = last.keys.sorted()
+            var sorted = p
+            sorted.sortAndKeepLast()
+            #expect(sorted.timestamps == keys, "seed \(seed) round \(round)")
+            #expect(sorted.values == keys.map { p.values[last[$0]!] })
+            #expect(sorted.qualities == keys.map { p.qualities[last[$0]!] })
+        }
+    }
+}

@@ -74,9 +74,13 @@ public struct Options: Sendable {
     /// 64 MiB, from 4 KiB to 1 GiB).
     public var walSegmentBytes: Int = 64 << 20
 
-    /// Files in one window (or mixed files) that trigger a merge in the
-    /// background (default 4, from 2 to 64; 0 turns automatic compaction off).
-    public var compactionTrigger: Int = 4
+    /// Files in one window still receiving data (or mixed files) that trigger
+    /// a merge in the background (default 8, from 2 to 64; 0 turns automatic
+    /// compaction off). A window that is sealed (its partitions are past) is
+    /// merged as soon as it has two files, so each point is rewritten about
+    /// once; a lower trigger means fewer files to read in the current
+    /// partition, a higher one less rewriting while it fills.
+    public var compactionTrigger: Int = 8
 
     /// Bytes of parsed chunk indexes and decompressed cold data kept in memory
     /// (default 32 MiB). A larger cache helps queries that revisit many files.

@@ -43,8 +43,8 @@ final class ChunkWriter {
     private var dataLength = 0
     private var written = 0
     private var groups: [UInt8] = []
-    private var groupCount = 0
-    private var summary = ChunkSummary(size: 0, points: 0, series: 0, minTime: .max, maxTime: .min)
+    var groupCount = 0
+    var summary = ChunkSummary(size: 0, points: 0, series: 0, minTime: .max, maxTime: .min)
 
     init(fs: any FileSystem, path: String, window: ClosedRange<Int64>?, blockRows: Int, options: CodecOptions = .default,
          coldLevel: Int32? = nil) throws(StrataError) {
@@ -67,7 +67,7 @@ final class ChunkWriter {
         try? fs.remove(path)
     }
 
-    private func appendData(_ bytes: [UInt8]) throws(StrataError) {
+    func appendData(_ bytes: [UInt8]) throws(StrataError) {
         buffer.append(contentsOf: bytes)
         dataLength += bytes.count
         if coldLevel == nil && buffer.count >= 1 << 20 {
@@ -88,7 +88,7 @@ final class ChunkWriter {
     }
 
     /// The group's statistics columns, gathered series by series.
-    private struct Statistics {
+    struct Statistics {
         var minOffsets: [Int64] = []
         var maxOffsets: [Int64] = []
         var masks: [UInt8] = []
@@ -121,27 +121,31 @@ final class ChunkWriter {
                 precondition(window.contains(s.points.timestamps[0]) && window.contains(s.points.timestamps[s.points.count - 1]), "points outside the file's window")
             }
         }
+        // One merge of the device's columns: every distinct timestamp, and per series
+        // how many of its timestamps another series has too. A series lines up when
+        // nine tenths of its timestamps are the densest series' or another series'.
+        let (all, hits) = Self.tally(series.map(\.points.timestamps))
         var aligned = [Bool](repeating: true, count: series.count)
         if series.count > 1 {
-            // The densest series anchors the column; another lines up when nine tenths
-            // of its timestamps are the anchor's or another series' as well.
             let anchor = series.indices.max { series[$0].points.count < series[$1].points.count }!
-            let common = Self.union([Self.sharedTimestamps(series.map(\.points.timestamps)), series[anchor].points.timestamps])
-            for (k, s) in series.enumerated() where k != anchor {
-                var hits = 0
-                var j = 0
-                for t in s.points.timestamps {
-                    while j < common.count && common[j] < t { j += 1 }
-                    if j < common.count && common[j] == t { hits += 1 }
-                }
-                aligned[k] = hits * 10 >= s.points.count * 9
+            for k in series.indices where k != anchor {
+                aligned[k] = hits[k] * 10 >= series[k].points.count * 9
             }
         }
         let sharing = series.indices.filter { aligned[$0] }
-        var union = sharing.count == 1 ? series[sharing[0]].points.timestamps : Self.union(sharing.map { series[$0].points.timestamps })
+        var union = sharing.count == series.count ? all
+            : sharing.count == 1 ? series[sharing[0]].points.timestamps : Self.union(sharing.map { series[$0].points.timestamps })
         var sharedBlocks = timeBlocks(union)
         var ownBlocks: [[(range: Range<Int>, bytes: [UInt8])]?] = series.indices.map { aligned[$0] ? nil : timeBlocks(series[$0].points.timestamps) }
-        if series.count > 1 {
+        // Skip encoding every series on its own when sharing clearly wins: an own
+        // column costs about what the shared one does per row it holds, so k series
+        // with most rows each cost far more on their own than one column plus
+        // presence blocks (about 1.5 bytes per missing row).
+        let missingRows = sharing.reduce(0) { $0 + union.count - series[$1].points.count }
+        let sharedBytes = sharedBlocks.reduce(0) { $0 + $1.bytes.count }
+        let ownEstimate = sharing.reduce(0) { $0 + sharedBytes * series[$1].points.count / max(union.count, 1) }
+        let clearlyShared = sharing.count >= 2 && ownEstimate >= 2 * (sharedBytes + missingRows * 3 / 2)
+        if series.count > 1 && !clearlyShared {
             // Cost of sharing: the union column plus a presence block where a series
             // misses rows (estimated: about 1.5 bytes per missing row, at most a bitmap),
             // plus the own columns of the others; against every series on its own.
@@ -200,6 +204,12 @@ final class ChunkWriter {
             summary.minTime = min(summary.minTime, s.points.timestamps[0])
             summary.maxTime = max(summary.maxTime, s.points.timestamps[s.points.count - 1])
         }
+        finishGroup(group, shared: shared, statistics: statistics)
+    }
+
+    /// Appends the group's statistics columns and the group to the index.
+    func finishGroup(_ body: [UInt8], shared: Bool, statistics: Statistics) {
+        var group = body
         // Statistics of every (series, non-empty block) of the group, as columns.
         if shared {
             for o in statistics.minOffsets { group.appendVarint(UInt64(bitPattern: o)) }
@@ -219,32 +229,61 @@ final class ChunkWriter {
         groups.append(contentsOf: group)
     }
 
-    /// The timestamps that appear in two or more of the sorted, unique columns, sorted.
-    static func sharedTimestamps(_ columns: [[Int64]]) -> [Int64] {
-        distinct(columns, appearingAtLeast: 2)
-    }
-
     /// Sorted union of sorted, unique timestamp arrays.
     static func union(_ columns: [[Int64]]) -> [Int64] {
-        distinct(columns, appearingAtLeast: 1)
+        tally(columns).all
     }
 
-    /// The distinct timestamps found in at least `times` of the columns, sorted.
-    private static func distinct(_ columns: [[Int64]], appearingAtLeast times: Int) -> [Int64] {
-        var all: [Int64] = []
-        all.reserveCapacity(columns.reduce(0) { $0 + $1.count })
-        for c in columns { all.append(contentsOf: c) }
-        all.sort()
+    /// One k-way merge of sorted, unique columns (a device has a handful, so the
+    /// smallest head is found by a scan): every distinct timestamp, and per
+    /// column how many of its timestamps appear in another column too.
+    static func tally(_ columns: [[Int64]]) -> (all: [Int64], hits: [Int]) {
+        if columns.count <= 1 { return (columns.first ?? [], [0]) }
         var out: [Int64] = []
-        out.reserveCapacity(columns.map(\.count).max() ?? 0)
-        var i = 0
-        while i < all.count {
-            var j = i + 1
-            while j < all.count && all[j] == all[i] { j += 1 }
-            if j - i >= times { out.append(all[i]) }
-            i = j
+        out.reserveCapacity(columns.reduce(0) { max($0, $1.count) } + 16)
+        // The columns side by side in one buffer: column j is flat[heads[j]..<ends[j]].
+        var flat: [Int64] = []
+        flat.reserveCapacity(columns.reduce(0) { $0 + $1.count })
+        var heads: [Int] = [], ends: [Int] = []
+        for c in columns {
+            heads.append(flat.count)
+            flat.append(contentsOf: c)
+            ends.append(flat.count)
         }
-        return out
+        let k = columns.count
+        var hits = [Int](repeating: 0, count: k)
+        var at = [Bool](repeating: false, count: k)
+        flat.withUnsafeBufferPointer { t in
+            heads.withUnsafeMutableBufferPointer { heads in
+                ends.withUnsafeBufferPointer { ends in
+                    hits.withUnsafeMutableBufferPointer { hits in
+                        at.withUnsafeMutableBufferPointer { at in
+                            while true {
+                                var smallest = Int64.max
+                                var any = false
+                                for j in 0..<k where heads[j] < ends[j] {
+                                    let v = t[heads[j]]
+                                    if !any || v < smallest { smallest = v }
+                                    any = true
+                                }
+                                guard any else { return }
+                                var n = 0
+                                for j in 0..<k {
+                                    at[j] = heads[j] < ends[j] && t[heads[j]] == smallest
+                                    if at[j] {
+                                        heads[j] &+= 1
+                                        n &+= 1
+                                    }
+                                }
+                                if n >= 2 { for j in 0..<k where at[j] { hits[j] &+= 1 } }
+                                out.append(smallest)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (out, hits)
     }
 
     /// Values and qualities of points `range`: their lengths go to `entry`, their bytes to `data`.

@@ -3,25 +3,12 @@ import StrataCodecs
 // The write path: resolve series, log the batch, apply it to the memtable,
 // wait for durability. FORMAT.md, "Write-ahead log".
 //
-//   1. outside the lock: group the readings by series (names hashed once per batch, by their bytes)
+//   1. outside the lock: group the readings by series (BatchGrouping: names compared by their bytes)
 //   2. under the lock, waiting while memory is full: resolve series ids, creating series
 //   3. outside the lock: encode the batch and LZ4-compress it
 //   4. under the lock: log the record (series definitions, synced offset), apply it
 //      to the memtable; freeze the memtable when it is full
 //   5. outside the lock: group commit (under .everyBatch)
-
-/// A (device, sensor) pair hashed once per batch, by bytes.
-private struct NamePair: Hashable {
-    let device: String
-    let sensor: String
-
-    static func == (a: NamePair, b: NamePair) -> Bool { sameBytes(a.device, b.device) && sameBytes(a.sensor, b.sensor) }
-
-    func hash(into hasher: inout Hasher) {
-        hashBytes(device, into: &hasher)
-        hashBytes(sensor, into: &hasher)
-    }
-}
 
 extension Engine {
     func write(_ readings: [Reading], sources: [String: String]) throws(StrataError) {
@@ -34,28 +21,9 @@ extension Engine {
         }
 
         // 1. Group by series, in order of first appearance.
-        var pairIndex: [NamePair: Int] = [:]
-        pairIndex.reserveCapacity(min(readings.count, 1 << 16))  // no rehashing as it fills
-        var pairs: [NamePair] = []
-        var slots = [Int](repeating: 0, count: readings.count)
-        var previous: (pair: NamePair, slot: Int)?
-        for (i, r) in readings.enumerated() {
-            let pair = NamePair(device: r.deviceID, sensor: r.sensorType)
-            if let p = previous, p.pair == pair {
-                slots[i] = p.slot
-                continue
-            }
-            let slot: Int
-            if let k = pairIndex[pair] {
-                slot = k
-            } else {
-                slot = pairs.count
-                pairIndex[pair] = pairs.count
-                pairs.append(pair)
-            }
-            slots[i] = slot
-            previous = (pair, slot)
-        }
+        let grouping = BatchGrouping(readings)
+        let pairs = grouping.pairs
+        let slots = grouping.slots
         // A record over the limit would not replay: refuse the batch before anything is changed.
         let bound = 64 + readings.count * 19 + pairs.count * (24 + 2 * (SeriesKey.maxNameBytes + 2))
             + sources.reduce(0) { $0 + 8 + $1.key.utf8.count + $1.value.utf8.count }

@@ -83,6 +83,18 @@ struct SeriesCatalog: Sendable {
 
     func deviceNumber(of id: SeriesID) -> UInt32 { seriesDevice[Int(id)] }
 
+    /// Bytes the catalog's tables take, from their capacities (names longer
+    /// than 15 bytes of UTF-8 live on the heap; shorter ones inline).
+    var approximateBytes: Int {
+        func names(_ a: [String]) -> Int { a.capacity * 16 + a.reduce(0) { $0 + ($1.utf8.count > 15 ? 32 + $1.utf8.count : 0) } }
+        func dictionary<K, V>(_ d: [K: V]) -> Int { d.capacity * (MemoryLayout<K>.stride + MemoryLayout<V>.stride) * 4 / 3 }
+        var total = names(deviceNames) + names(sensorNames) + dictionary(deviceNumbers) + dictionary(sensorNumbers)
+        total += (seriesDevice.capacity + seriesSensor.capacity) * 4 + dictionary(seriesByPair)
+        total += seriesOfDevice.reduce(seriesOfDevice.capacity * 8) { $0 + 32 + $1.capacity * 4 }
+        total += seriesOfSensor.reduce(seriesOfSensor.capacity * 8) { $0 + 32 + $1.capacity * 4 }
+        return total
+    }
+
     /// Series matching an optional device and an optional sensor type (both nil: all), ascending.
     func select(device: String?, sensorType: String?) -> [SeriesID] {
         switch (device, sensorType) {

@@ -119,7 +119,22 @@ struct Compactor {
         guard !ids.isEmpty else { return nil }
         let sorted = ids.map { (device: device($0), id: $0) }.sorted { ($0.device, $0.id) < ($1.device, $1.id) }
         let output = ChunkFileOutput(fs: fs, directory: directory, versions: versions, blockRows: blockRows, codecOptions: codecOptions)
-        return try output.write(number: number, window: window, coldLevel: cold ? coldLevel : nil, series: sorted) { (k) throws(StrataError) in
+        // Window files wholly inside the window, with nothing hidden: their blocks can be
+        // copied as they are when a device's spans in them do not overlap (no re-packing).
+        let copyable = window == nil || cold ? [] : sources.filter {
+            !$0.live.meta.mixed && $0.tombstones.isEmpty && $0.live.meta.rangeFirst >= range.lowerBound && $0.live.meta.rangeLast <= range.upperBound
+        }.map(\.live.file)
+        let others = sources.filter { s in !copyable.contains { $0 === s.live.file } }.map(\.live.file)
+        return try output.write(number: number, window: window, coldLevel: cold ? coldLevel : nil, series: sorted, copy: { (devices) throws(StrataError) in
+            guard !copyable.isEmpty else { return nil }
+            let ids = devices.map { sorted[$0].id }
+            for f in others {
+                for id in ids {
+                    if let loc = f.locator(id), loc.maxTime >= range.lowerBound, loc.minTime <= range.upperBound { return nil }
+                }
+            }
+            return try CopiedGroup.plan(ids: ids, files: copyable)
+        }) { (k) throws(StrataError) in
             var scan = try SeriesScan(id: sorted[k].id, range: range, files: sources, memtables: [])
             let points = try scan.all()
             return exclude.isEmpty ? points : points.removing(exclude)

@@ -62,13 +62,7 @@ struct FlushJob {
             guard let s = memtable.snapshot(id), s.count > 0 else { continue }
             snapshots.append((id, input.device(id), s))
             total += s.count
-            let first = partitioning.window(s.minTime)
-            if first.contains(s.maxTime) {
-                perPartition[first.lowerBound, default: 0] += s.count
-            } else {
-                let points = s.points(in: Int64.min...Int64.max)
-                for piece in partitioning.split(points.timestamps) { perPartition[piece.window.lowerBound, default: 0] += piece.range.count }
-            }
+            s.countPerWindow(partitioning, into: &perPartition)
         }
         snapshots.sort { ($0.device, $0.id) < ($1.device, $1.id) }
         let newestPartition = partitioning.window(input.newest).lowerBound
@@ -88,34 +82,26 @@ struct FlushJob {
         var written: [UInt64] = []
         var bytes = 0
         do throws(StrataError) {
-            for (k, start) in windows.enumerated() {
-                let window = partitioning.window(start)
-                let number = first + UInt64(k)
-                written.append(number)
-                if let (meta, file) = try write(number: number, window: window, snapshots: snapshots, points: { s in
-                    s.points(in: window)
-                }) {
-                    edit.addFiles.append(meta)
-                    opened.append(file)
-                    bytes += meta.summary.size
+            // Every file in one pass over the devices: each series is materialised once
+            // and cut at partition boundaries into its window files and the mixed one.
+            var targets = windows.enumerated().map { ChunkFileOutput.Target(number: first + UInt64($0.offset), window: partitioning.window($0.element)) }
+            if needsMixed { targets.append(ChunkFileOutput.Target(number: first + UInt64(windows.count), window: nil)) }
+            let slot = Dictionary(uniqueKeysWithValues: windows.enumerated().map { ($0.element, $0.offset) })
+            written = targets.map(\.number)
+            let output = ChunkFileOutput(fs: fs, directory: directory, versions: versions, blockRows: blockRows, codecOptions: codecOptions)
+            let files = try output.write(targets, series: snapshots.map { ($0.device, $0.id) }) { k in
+                var out = [PointColumns](repeating: PointColumns(), count: targets.count)
+                let all = snapshots[k].snapshot.points(in: Int64.min...Int64.max)
+                for piece in partitioning.split(all.timestamps) {
+                    let n = slot[piece.window.lowerBound] ?? targets.count - 1
+                    if piece.range.count == all.count { out[n] = all } else { out[n].append(contentsOf: all.slice(piece.range)) }
                 }
+                return out
             }
-            if needsMixed {
-                let number = first + UInt64(windows.count)
-                written.append(number)
-                if let (meta, file) = try write(number: number, window: nil, snapshots: snapshots, points: { s in
-                    let all = s.points(in: Int64.min...Int64.max)
-                    if windowSet.isEmpty { return all }
-                    var out = PointColumns()
-                    for piece in partitioning.split(all.timestamps) where !windowSet.contains(piece.window.lowerBound) {
-                        out.append(contentsOf: all.slice(piece.range))
-                    }
-                    return out
-                }) {
-                    edit.addFiles.append(meta)
-                    opened.append(file)
-                    bytes += meta.summary.size
-                }
+            for case let (meta, file)? in files {
+                edit.addFiles.append(meta)
+                opened.append(file)
+                bytes += meta.summary.size
             }
             if !written.isEmpty { try fs.syncDirectory(joinPath(directory, FileNames.chunkDirectory)) }
 
@@ -138,18 +124,5 @@ struct FlushJob {
         edit.sources = memtable.sources
         if memtable.points > 0 { edit.newestTime = memtable.maxTime }
         return Output(edit: edit, opened: opened, files: opened.count, bytes: bytes)
-    }
-
-    /// Writes one chunk file of the flush; `points` gives a series' points for this file.
-    private func write(
-        number: UInt64, window: ClosedRange<Int64>?, snapshots: [(id: SeriesID, device: UInt32, snapshot: SeriesSnapshot)],
-        points: (SeriesSnapshot) -> PointColumns
-    ) throws(StrataError) -> (FileMeta, ChunkFile)? {
-        let output = ChunkFileOutput(fs: fs, directory: directory, versions: versions, blockRows: blockRows, codecOptions: codecOptions)
-        return try output.write(number: number, window: window, series: snapshots.map { ($0.device, $0.id) }) { k in
-            let s = snapshots[k].snapshot
-            if let window, s.maxTime < window.lowerBound || s.minTime > window.upperBound { return PointColumns() }
-            return points(s)
-        }
     }
 }

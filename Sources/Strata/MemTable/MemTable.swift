@@ -49,7 +49,9 @@ final class SeriesBuffer: @unchecked Sendable {
     private(set) var maxTime = Int64.min
 
     static let firstPage = 16
-    static let largestPage = 4096
+    // Pages double up to 512 points: a series wastes at most 511 slots, so a full
+    // memtable holds about 80% of its bound in points rather than half.
+    static let largestPage = 512
 
     /// Appends points `range` of the batch's columns; returns the bytes newly allocated.
     func append(_ batch: WriteBatch, _ range: Range<Int>) -> Int {
@@ -110,7 +112,14 @@ struct SeriesSnapshot: @unchecked Sendable {
         var out = PointColumns()
         guard count > 0, maxTime >= range.lowerBound, minTime <= range.upperBound else { return out }
         out.reserve(count)
+        let whole = minTime >= range.lowerBound && maxTime <= range.upperBound
         for (page, n) in zip(pages, counts) {
+            if whole {
+                out.timestamps.append(contentsOf: UnsafeBufferPointer(start: page.timestamps, count: n))
+                out.values.append(contentsOf: UnsafeBufferPointer(start: page.values, count: n))
+                out.qualities.append(contentsOf: UnsafeBufferPointer(start: page.qualities, count: n))
+                continue
+            }
             for i in 0..<n {
                 let t = page.timestamps[i]
                 if t >= range.lowerBound && t <= range.upperBound {
@@ -120,6 +129,29 @@ struct SeriesSnapshot: @unchecked Sendable {
         }
         if !sortedUnique { out.sortAndKeepLast() }
         return out
+    }
+
+    /// Points per level-0 window of `partitioning` (duplicates counted each time they were written).
+    func countPerWindow(_ partitioning: Partitioning, into tally: inout [Int64: Int]) {
+        let first = partitioning.window(minTime)
+        if first.contains(maxTime) {
+            tally[first.lowerBound, default: 0] += count
+            return
+        }
+        var current = first
+        var n = 0
+        for (page, c) in zip(pages, counts) {
+            for i in 0..<c {
+                let t = page.timestamps[i]
+                if !current.contains(t) {
+                    if n > 0 { tally[current.lowerBound, default: 0] += n }
+                    current = partitioning.window(t)
+                    n = 0
+                }
+                n += 1
+            }
+        }
+        if n > 0 { tally[current.lowerBound, default: 0] += n }
     }
 }
 

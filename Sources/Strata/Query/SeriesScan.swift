@@ -32,11 +32,19 @@ struct CleanBlock {
     var statistics: BlockStatistics { entry.blocks[index].statistics! }
 
     func decode() throws(StrataError) -> PointColumns {
-        var reader = BlockReader(file: file, entry: entry, group: group, blocks: [index])
+        var out = PointColumns()
         var scratch = BlockScratch()
+        try decode(appendingTo: &out, scratch: &scratch)
+        return out
+    }
+
+    /// Decodes the block's points onto the end of `out`.
+    func decode(appendingTo out: inout PointColumns, scratch: inout BlockScratch) throws(StrataError) {
+        var reader = BlockReader(file: file, entry: entry, group: group, blocks: [index])
         let n = try reader.decode(index, into: &scratch)
-        return PointColumns(timestamps: Array(scratch.timestamps[0..<n]), values: Array(scratch.values[0..<n]),
-                            qualities: Array(scratch.qualities[0..<n]))
+        out.timestamps.append(contentsOf: scratch.timestamps[0..<n])
+        out.values.append(contentsOf: scratch.values[0..<n])
+        out.qualities.append(contentsOf: scratch.qualities[0..<n])
     }
 }
 
@@ -159,9 +167,10 @@ struct SeriesScan {
     /// Every point, decoded and merged (a raw read).
     mutating func all() throws(StrataError) -> PointColumns {
         var out = PointColumns()
+        var scratch = BlockScratch()
         while let piece = try next() {
             switch piece {
-            case .block(let b): out.append(contentsOf: try b.decode())
+            case .block(let b): try b.decode(appendingTo: &out, scratch: &scratch)
             case .points(let p): out.append(contentsOf: p)
             }
         }

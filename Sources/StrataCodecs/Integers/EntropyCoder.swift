@@ -110,42 +110,84 @@ package enum EntropyCoder {
             if j < used.count &- 1 { Varint.append(UInt64(freqs[s] &- 1), to: &out) }
             previous = s
         }
-        var cumulative = [UInt32](repeating: 0, count: maxToken &+ 1)
+        // Per symbol: the renormalisation bound and the division by the frequency
+        // as a multiplication by its reciprocal (Giesen's rans_byte: exact for
+        // 32-bit states), so encoding needs no integer division.
+        var symbols = [EncodeSymbol](repeating: EncodeSymbol(), count: maxToken &+ 1)
         var running: UInt32 = 0
+        let p = UInt32(precision)
         for s in used {
-            cumulative[s] = running
+            symbols[s] = EncodeSymbol(start: running, freq: UInt32(freqs[s]), precision: p)
             running &+= UInt32(freqs[s])
         }
         // rANS encodes backwards; the bytes are reversed at the end so that the
         // decoder reads forwards: the final states first (state 0, then state 1,
         // each little-endian), then the renormalisation bytes.
-        var stream: [UInt8] = []
-        stream.reserveCapacity(n / 2 &+ 8)
         let states = stateCount(n)
         var x: (UInt32, UInt32) = (stateLow, stateLow)
-        let p = UInt32(precision)
-        for i in stride(from: n &- 1, through: 0, by: -1) {
-            let s = Int(tokens[i])
-            let f = UInt32(freqs[s])
-            let xMax = ((stateLow &>> p) &<< 8) &* f
-            var state = states == 2 && i & 1 == 1 ? x.1 : x.0
-            while state >= xMax {
-                stream.append(UInt8(truncatingIfNeeded: state))
-                state &>>= 8
+        let stream = [UInt8](unsafeUninitializedCapacity: n &* 4 &+ 16) { buffer, written in
+            var top = buffer.count  // bytes are written downwards from the end
+            symbols.withUnsafeBufferPointer { table in
+                tokens.withUnsafeBufferPointer { tokens in
+                    var i = n &- 1
+                    while i >= 0 {
+                        let sym = table[Int(tokens[i])]
+                        var state = states == 2 && i & 1 == 1 ? x.1 : x.0
+                        while state >= sym.xMax {
+                            top &-= 1
+                            buffer[top] = UInt8(truncatingIfNeeded: state)
+                            state &>>= 8
+                        }
+                        let q = UInt32(truncatingIfNeeded: (UInt64(state) &* UInt64(sym.reciprocal)) &>> 32) &>> sym.shift
+                        state = state &+ sym.bias &+ q &* sym.complement
+                        if states == 2 && i & 1 == 1 { x.1 = state } else { x.0 = state }
+                        i &-= 1
+                    }
+                }
             }
-            state = ((state / f) &<< p) &+ (state % f) &+ cumulative[s]
-            if states == 2 && i & 1 == 1 { x.1 = state } else { x.0 = state }
+            // The final states go in front: state 0 first, each little-endian.
+            for state in states == 2 ? [x.1, x.0] : [x.0] {
+                for k in (0..<4).reversed() {
+                    top &-= 1
+                    buffer[top] = UInt8(truncatingIfNeeded: state &>> UInt32(8 &* k))
+                }
+            }
+            // Move the bytes to the front.
+            let length = buffer.count &- top
+            if top > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: buffer.baseAddress! + top, byteCount: length) }
+            written = length
         }
-        for state in states == 2 ? [x.1, x.0] : [x.0] {
-            stream.append(UInt8(truncatingIfNeeded: state &>> 24))
-            stream.append(UInt8(truncatingIfNeeded: state &>> 16))
-            stream.append(UInt8(truncatingIfNeeded: state &>> 8))
-            stream.append(UInt8(truncatingIfNeeded: state))
-        }
-        stream.reverse()
         Varint.append(UInt64(stream.count), to: &out)
         out.append(contentsOf: stream)
         appendRaw(raw, into: &out)
+    }
+
+    /// A symbol's encoding constants (after Giesen's RansEncSymbol).
+    struct EncodeSymbol {
+        var xMax: UInt32 = 0
+        var reciprocal: UInt32 = 0
+        var shift: UInt32 = 0
+        var bias: UInt32 = 0
+        var complement: UInt32 = 0
+
+        init() {}
+
+        init(start: UInt32, freq: UInt32, precision: UInt32) {
+            xMax = ((EntropyCoder.stateLow &>> precision) &<< 8) &* freq
+            complement = (1 &<< precision) &- freq
+            if freq < 2 {
+                // x / 1: q = x - 1 with the all-ones reciprocal, and the bias makes up the rest.
+                reciprocal = .max
+                shift = 0
+                bias = start &+ (1 &<< precision) &- 1
+            } else {
+                var s: UInt32 = 0
+                while freq > (1 &<< s) { s &+= 1 }
+                reciprocal = UInt32(truncatingIfNeeded: ((UInt64(1) &<< UInt64(s &+ 31)) &+ UInt64(freq) &- 1) / UInt64(freq))
+                shift = s &- 1
+                bias = start
+            }
+        }
     }
 
     private static func appendRaw(_ raw: BitWriter, into out: inout [UInt8]) {

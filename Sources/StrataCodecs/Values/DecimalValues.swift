@@ -564,21 +564,30 @@ extension DecimalValues {
     /// large the mean, so variances of decimal readings are exact to the last bit or two.
     package static func exactMoments(_ values: UnsafeBufferPointer<Double>) -> (sum: Double, m2: Double)? {
         guard !values.isEmpty else { return nil }
-        var e = 0
-        for v in values where scaled(v, exponent: e) == nil {
-            guard let ev = minimalExponent(v), ev > e else { return nil }
-            e = ev
-        }
+        // One pass at the first value's exponent; a value that needs a finer one
+        // raises it and the pass starts over (rare: a block's values share one).
+        // The exponent ends as the largest minimal exponent, as in `exactSum`.
+        guard var e = minimalExponent(values[0]) else { return nil }
         var sum: Int64 = 0
         var squares: Int128 = 0
-        for v in values {
-            guard let m = scaled(v, exponent: e) else { return nil }
+        var i = 0
+        while i < values.count {
+            let v = values[i]
+            guard let m = scaled(v, exponent: e) else {
+                guard let ev = minimalExponent(v), ev > e else { return nil }
+                e = ev
+                sum = 0
+                squares = 0
+                i = 0
+                continue
+            }
             let (s, overflow) = sum.addingReportingOverflow(m)
             guard !overflow, m.magnitude < 1 << 62 else { return nil }
             sum = s
             let (q, overflowQ) = squares.addingReportingOverflow(Int128(m) * Int128(m))
             guard !overflowQ else { return nil }
             squares = q
+            i += 1
         }
         guard sum.magnitude <= 1 << 53 else { return nil }
         let n = Int128(values.count)
