@@ -15,6 +15,10 @@ let package = Package(
         // The pure encoding layer, usable on its own (and by Benchmarks/ and Fuzz/).
         .library(name: "StrataCodecs", targets: ["StrataCodecs"]),
     ],
+    dependencies: [
+        // Documentation only (`swift package generate-documentation`): a plugin, never linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    ],
     targets: [
         // MARK: - System libraries (pkg-config; Debian: liblz4-dev, libzstd-dev)
         .systemLibrary(

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages Strata needs (Debian/Ubuntu) when they are missing:
-# liblz4-dev, libzstd-dev and pkg-config. Safe to run again.
+# liblz4-dev, libzstd-dev, pkg-config and python3 (the layering check). Safe to run again.
 set -euo pipefail
-if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists liblz4 libzstd; then
+if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists liblz4 libzstd && command -v python3 >/dev/null 2>&1; then
     exit 0
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq liblz4-dev libzstd-dev pkg-config >/dev/null
+$sudo apt-get install -y -qq liblz4-dev libzstd-dev pkg-config python3 >/dev/null
 pkg-config --exists liblz4 libzstd

@@ -43,6 +43,7 @@ public struct CodecError: Error, Equatable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// A short human-readable form, for logs.
     public var description: String {
         "\(codec): \(kind.rawValue) at byte \(offset): \(reason)"
     }

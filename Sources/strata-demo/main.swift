@@ -179,6 +179,7 @@ do {
         try store.write(tail)
         writeTime += now() - w
         written += tail.count
+        print("  ingested \(written) readings, the last \(tail.count) of them delivered late after the final step")
     }
     print("\ningest: \(written) readings in \(format(writeTime)) s of write() calls: \(format(Double(written) / writeTime / 1e6)) M readings/s (durable on return)")
     print("        (generating the data took another \(format(generateTime)) s)")
@@ -218,7 +219,12 @@ do {
     print("  battery_v of every device: \(batteryPoints) points, lowest \(lowest) V (\(format((now() - r2) * 1000)) ms)")
     print("  source position stored with the data: \(try store.sourcePositions())")
     try store.close()
-    if !args.keep { _ = system("rm -rf '\(args.directory)'") }
+    if args.keep {
+        print("\nthe store stays in \(args.directory)")
+    } else {
+        _ = system("rm -rf '\(args.directory)'")
+        print("\nthe store in \(args.directory) was deleted (pass --keep to keep it)")
+    }
 } catch {
     print("error: \(error)")
     exit(1)

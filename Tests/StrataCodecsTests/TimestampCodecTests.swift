@@ -102,8 +102,8 @@ struct TimestampCase: Sendable, CustomTestStringConvertible {
         } throws: { ($0 as? CodecError)?.kind == .unknownCodec }
     }
 
-    @Test func datasetTimestampsRoundTrip() throws {
-        guard SharedDatasets.available else { return }
+    @Test(.enabled(if: SharedDatasets.available, "../shared/datasets is not beside the repository (set STRATA_SHARED)"))
+    func datasetTimestampsRoundTrip() throws {
         for name in ["room_climate", "nab_real", "skab"] {
             for s in try SharedDatasets.series(name, limit: 60_000) {
                 var i = 0

@@ -92,8 +92,8 @@ struct ValueCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test func datasetValuesRoundTripBitExactly() throws {
-        guard SharedDatasets.available else { return }
+    @Test(.enabled(if: SharedDatasets.available, "../shared/datasets is not beside the repository (set STRATA_SHARED)"))
+    func datasetValuesRoundTripBitExactly() throws {
         for name in ["occupancy_room", "nab_real", "beijing_air_quality", "elf_float_values"] {
             for s in try SharedDatasets.series(name, limit: 60_000) {
                 var i = 0

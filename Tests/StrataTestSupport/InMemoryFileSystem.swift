@@ -86,13 +86,20 @@ package final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     /// the last of which may be cut short. With `keepEntries`, directory changes
     /// (creations, renames, removals) survive even if their directory was not
     /// synced, as file systems are allowed to do.
-    package func crash(keepEntries: Bool = false, keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
+    /// With `zeroFillUnsynced`, each file keeps the size its unsynced writes gave
+    /// it but their bytes read as zeros: what a file system that saves the size
+    /// before the data (LazyFS's "torn" mode, ext4 without data journaling) leaves.
+    package func crash(keepEntries: Bool = false, zeroFillUnsynced: Bool = false,
+                       keepUnsynced: ((_ path: String, _ writes: Int) -> (whole: Int, partialBytes: (Int) -> Int))? = nil) {
         state.withLock { s in
             var byInode: [ObjectIdentifier: String] = [:]
             for (path, inode) in s.current { byInode[ObjectIdentifier(inode)] = path }
             var seen = Set<ObjectIdentifier>()
             for inode in Array(s.current.values) + Array(s.durable.values) where seen.insert(ObjectIdentifier(inode)).inserted {
                 var data = inode.durable
+                if zeroFillUnsynced && inode.current.count > data.count {
+                    data.append(contentsOf: repeatElement(0, count: inode.current.count - data.count))
+                }
                 if let keep = keepUnsynced, !inode.pending.isEmpty {
                     let path = byInode[ObjectIdentifier(inode)] ?? "?"
                     let (whole, partial) = keep(path, inode.pending.count)

@@ -42,7 +42,7 @@ import StrataTestSupport
                 let inside = overlapping.filter { !$0.mixed && $0.rangeFirst >= w.lowerBound && $0.rangeLast <= w.upperBound }
                 guard !overlapping.isEmpty else { continue }
                 let points = inside.reduce(0) { $0 + $1.summary.points }
-                var out = FileMeta(number: next, precedence: overlapping.map(\.precedence).max()!, mixed: false, cold: plan.cold,
+                var out = FileMeta(number: next, precedence: overlapping.map(\.precedence).max()!, mixed: false, cold: plan.cold, draft: plan.draft,
                                    rangeFirst: w.lowerBound, rangeLast: w.upperBound,
                                    summary: ChunkSummary(size: points, points: points, series: inside.map(\.summary.series).max() ?? 1,
                                                          minTime: w.lowerBound, maxTime: w.upperBound))
@@ -103,6 +103,24 @@ import StrataTestSupport
         // Trigger 0: no automatic compaction, but an explicit (full) one still merges.
         #expect(Self.policy(trigger: 0).plan(files: four, tombstones: [], newest: today) == nil)
         #expect(Self.policy(trigger: 0).plan(files: four, tombstones: [], newest: today, full: true) != nil)
+    }
+
+    @Test func draftsAreRewrittenOnceTheirWindowIsSealed() {
+        var draft = Self.window(1, day: 99, points: 100_000)
+        draft.draft = true
+        // Still the current partition's neighbour with today at day 100: sealed (before today).
+        #expect(Self.policy().plan(files: [draft], tombstones: [], newest: 100 * Self.day)?.windows == [Self.partitioning.window(99 * Self.day)])
+        #expect(Self.policy().plan(files: [draft], tombstones: [], newest: 100 * Self.day)?.draft == false)
+        // Today's drafts stay drafts until the day is over; a merge of them makes a draft.
+        var today = draft
+        today.rangeFirst = 100 * Self.day
+        today.rangeLast = 101 * Self.day - 1
+        #expect(Self.policy().plan(files: [today], tombstones: [], newest: 100 * Self.day) == nil)
+        let eight = (1...8).map { n -> FileMeta in var f = today; f.number = UInt64(n); f.precedence = UInt64(n); return f }
+        #expect(Self.policy().plan(files: eight, tombstones: [], newest: 100 * Self.day)?.draft == true)
+        // After the rewrite nothing is left to do.
+        let (after, plans) = Self.settle([draft], policy: Self.policy(), newest: 100 * Self.day)
+        #expect(plans == 1 && after.allSatisfy { !$0.draft })
     }
 
     @Test func mixedFilesMergeSizeTieredNewestFirst() {

@@ -130,6 +130,23 @@ enum Workload {
         }
     }
 
+    /// Power cuts on a file system that saves a file's size before its data:
+    /// after the crash every unsynced byte reads as zeros (trailing log segments
+    /// of zeros, zero-filled records, zeroed chunk tails).
+    @Test func crashesThatLeaveZerosWhereUnsyncedDataWasLoseNothingAcknowledged() throws {
+        let probe = InMemoryFileSystem()
+        try Workload.run(probe) { _ in }
+        let total = probe.operationCount
+        for k in stride(from: 1, through: total, by: 2) {
+            let fs = InMemoryFileSystem()
+            fs.powerOff(afterOperations: k)
+            var acked = Set<Int>()
+            do { try Workload.run(fs) { acked.insert($0) } } catch {}
+            fs.crash(keepEntries: k % 4 == 1, zeroFillUnsynced: true)
+            Workload.check(fs, acknowledged: acked, context: "zero-filling crash at operation \(k) of \(total)")
+        }
+    }
+
     /// The same, but the crash keeps a random part of the unsynced writes,
     /// tearing the last one it keeps (pages reach the disk in any order).
     @Test(arguments: [11, 12, 13] as [UInt64])

@@ -24,6 +24,7 @@ public enum FuzzingEntryPoints {
         try CatalogFile.load(bytes, committed: bytes.count, into: &catalog)
     }
 
+    /// Decodes bytes as a manifest.
     public static func manifest(_ bytes: [UInt8]) throws {
         _ = try Manifest.decode(bytes)
     }

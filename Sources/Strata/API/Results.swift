@@ -14,6 +14,7 @@ public struct SeriesPoints: Sendable, Equatable {
     /// The quality at each timestamp.
     public var qualities: [Quality]
 
+    /// Creates points of `key` from columns of equal length (timestamps ascending and unique).
     public init(key: SeriesKey, timestamps: [Int64], values: [Double], qualities: [Quality]) {
         self.key = key
         self.timestamps = timestamps
@@ -29,6 +30,7 @@ public struct SeriesPoints: Sendable, Equatable {
         (0..<count).map { Reading(deviceID: key.deviceID, sensorType: key.sensorType, timestamp: timestamps[$0], value: values[$0], quality: qualities[$0]) }
     }
 
+    /// Equal when keys, timestamps and qualities are, and values have the same bits.
     public static func == (a: SeriesPoints, b: SeriesPoints) -> Bool {
         a.key == b.key && a.timestamps == b.timestamps && a.qualities == b.qualities
             && a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
@@ -48,6 +50,7 @@ public struct ChunkFileInfo: Sendable, Equatable {
     public var series: Int
     /// Earliest and latest timestamp in the file.
     public var minTime: Int64
+    /// Latest timestamp in the file.
     public var maxTime: Int64
     /// A mixed file: sparse or late points of many partitions.
     public var isMixed: Bool
@@ -76,10 +79,15 @@ public struct PartitionInfo: Sendable, Equatable {
 public struct VerifyReport: Sendable, Equatable, CustomStringConvertible {
     /// One problem: the file, where in it, which series (by names), and why.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The file concerned, relative to the store directory.
         public var file: String
+        /// Byte offset in the file, when known.
         public var offset: Int?
+        /// The series concerned, by its names (nil when unknown).
         public var series: SeriesKey?
+        /// Why: what is wrong, or why it was set aside.
         public var reason: String
+        /// A short human-readable form, for logs.
         public var description: String {
             var s = file
             if let offset { s += " at byte \(offset)" }
@@ -98,6 +106,7 @@ public struct VerifyReport: Sendable, Equatable, CustomStringConvertible {
     /// True when nothing is wrong.
     public var isOK: Bool { problems.isEmpty }
 
+    /// A short human-readable form, for logs.
     public var description: String {
         if problems.isEmpty { return "ok: \(files) files, \(points) points checked" }
         return "\(problems.count) problem(s) in \(files) files:\n" + problems.map { "  " + $0.description }.joined(separator: "\n")
@@ -112,25 +121,34 @@ public struct SalvageReport: Sendable, Equatable, CustomStringConvertible {
         public var file: String
         /// Where it is now, e.g. `quarantine/000000000042.chunk`.
         public var movedTo: String
+        /// Why: what is wrong, or why it was set aside.
         public var reason: String
     }
 
     /// Data that could not be recovered: a series (nil when the damaged file
     /// cannot say which), a time range and, when known, how many points.
     public struct Loss: Sendable, Equatable {
+        /// The series concerned, by its names (nil when unknown).
         public var series: SeriesKey?
+        /// First timestamp of the lost range.
         public var from: Int64
+        /// Last timestamp of the lost range (included).
         public var through: Int64
+        /// Points lost, when known.
         public var points: Int?
+        /// The file concerned, relative to the store directory.
         public var file: String
     }
 
+    /// Files moved to `quarantine/`.
     public var setAside: [SetAside] = []
+    /// What could not be recovered.
     public var lost: [Loss] = []
 
     /// True when nothing was set aside.
     public var isEmpty: Bool { setAside.isEmpty && lost.isEmpty }
 
+    /// A short human-readable form, for logs.
     public var description: String {
         if isEmpty { return "nothing set aside" }
         var lines = setAside.map { "set aside \($0.file) as \($0.movedTo): \($0.reason)" }
@@ -159,6 +177,7 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
     /// Time taken to open, in milliseconds.
     public var milliseconds = 0.0
 
+    /// A short human-readable form, for logs.
     public var description: String {
         var s = "replayed \(records) records (\(points) points) from \(segments) WAL segments in \(Int(milliseconds)) ms"
         if closedCleanly { s += " after a clean close" }
@@ -183,10 +202,13 @@ public struct StoreStatistics: Sendable, Equatable {
     public var memtablePoints = 0
     /// Flushes and compactions since open.
     public var flushes = 0
+    /// Compactions (merges, re-packs, drops) since open.
     public var compactions = 0
     /// Live chunk files, their bytes and points.
     public var chunkFiles = 0
+    /// Bytes of the live chunk files.
     public var chunkBytes = 0
+    /// Points in the live chunk files.
     public var chunkPoints = 0
     /// Series in the catalog.
     public var series = 0
@@ -194,6 +216,8 @@ public struct StoreStatistics: Sendable, Equatable {
     public var stallMilliseconds = 0.0
     /// Bytes held by the block cache, and its hits and misses since open.
     public var cacheBytes = 0
+    /// Block-cache lookups that found a parsed index group or cold data region.
     public var cacheHits = 0
+    /// Block-cache lookups that had to read and parse.
     public var cacheMisses = 0
 }

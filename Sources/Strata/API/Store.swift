@@ -190,15 +190,20 @@ public final class Store: Sendable {
 
 /// Series points from ``Store/points(device:sensorType:in:)``, one series at a time.
 public struct SeriesPointsSequence: AsyncSequence, Sendable {
+    /// One series' points.
     public typealias Element = SeriesPoints
+    /// Iteration throws `StrataError`s only.
     public typealias Failure = StrataError
     let store: Store
     let device: String?
     let sensorType: String?
     let range: TimeRange
 
+    /// Reads one series at a time from the snapshot taken at the first `next()`.
     public struct AsyncIterator: AsyncIteratorProtocol {
+        /// One series' points.
         public typealias Element = SeriesPoints
+        /// Iteration throws `StrataError`s only.
         public typealias Failure = StrataError
         let store: Store
         let device: String?
@@ -207,10 +212,12 @@ public struct SeriesPointsSequence: AsyncSequence, Sendable {
         var snapshot: ReadSnapshot?
         var next = 0
 
+        /// The next series with points, or nil at the end.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(StrataError) -> SeriesPoints? {
             try nextSeries()
         }
 
+        /// The next series with points, or nil at the end.
         public mutating func next() async throws(StrataError) -> SeriesPoints? {
             try nextSeries()
         }
@@ -234,6 +241,7 @@ public struct SeriesPointsSequence: AsyncSequence, Sendable {
         }
     }
 
+    /// An iterator that takes its snapshot when first advanced.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(store: store, device: device, sensorType: sensorType, range: range)
     }

@@ -16,6 +16,7 @@ public enum StoreEvent: Sendable, CustomStringConvertible {
     /// Writers waited for a flush to free memory.
     case writeStall(milliseconds: Double)
 
+    /// A short human-readable form, for logs.
     public var description: String {
         switch self {
         case .opened(let r): "opened: \(r)"

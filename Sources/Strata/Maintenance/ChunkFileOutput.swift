@@ -13,12 +13,16 @@ struct ChunkFileOutput {
     let versions: VersionSet
     let blockRows: Int
     let codecOptions: CodecOptions
+    /// Draft files skip the entropy stage: about twice as fast to encode and to decode.
+    var draftOptions: CodecOptions { CodecOptions(patching: codecOptions.patching, entropy: false) }
 
     /// A file to write: its number, its window (nil: a mixed file), and cold re-packing.
     struct Target {
         var number: UInt64
         var window: ClosedRange<Int64>?
         var coldLevel: Int32? = nil
+        /// Encode for speed, without the entropy stage (see `FileMeta.draft`).
+        var draft = false
     }
 
     /// Writes file `number` over `series` (sorted by device, then id); `points(k)`
@@ -26,11 +30,11 @@ struct ChunkFileOutput {
     /// instead give a device's (series `range`) blocks to copy undecoded. Returns
     /// nil, leaving no file, when no series has points.
     func write(
-        number: UInt64, window: ClosedRange<Int64>?, coldLevel: Int32? = nil, series: [(device: UInt32, id: SeriesID)],
+        number: UInt64, window: ClosedRange<Int64>?, coldLevel: Int32? = nil, draft: Bool = false, series: [(device: UInt32, id: SeriesID)],
         copy: (Range<Int>) throws(StrataError) -> CopiedGroup? = { _ in nil },
         points: (Int) throws(StrataError) -> PointColumns
     ) throws(StrataError) -> (FileMeta, ChunkFile)? {
-        try write([Target(number: number, window: window, coldLevel: coldLevel)], series: series, copy: copy) { (k) throws(StrataError) in
+        try write([Target(number: number, window: window, coldLevel: coldLevel, draft: draft)], series: series, copy: copy) { (k) throws(StrataError) in
             [try points(k)]
         }[0]
     }
@@ -47,7 +51,7 @@ struct ChunkFileOutput {
         do throws(StrataError) {
             for t in targets {
                 writers.append(try ChunkWriter(fs: fs, path: versions.path(t.number), window: t.window, blockRows: blockRows,
-                                               options: codecOptions, coldLevel: t.coldLevel))
+                                               options: t.draft ? draftOptions : codecOptions, coldLevel: t.coldLevel))
             }
             var i = 0
             while i < series.count {
@@ -85,7 +89,7 @@ struct ChunkFileOutput {
             }
             let number = targets[n].number
             let file = try ChunkFile(fs: fs, directory: directory, number: number, cache: versions.cache)
-            out.append((FileMeta(number: number, precedence: number, mixed: targets[n].window == nil, cold: file.isCold,
+            out.append((FileMeta(number: number, precedence: number, mixed: targets[n].window == nil, cold: file.isCold, draft: targets[n].draft,
                                  rangeFirst: file.rangeFirst, rangeLast: file.rangeLast, summary: summary), file))
         }
         return out

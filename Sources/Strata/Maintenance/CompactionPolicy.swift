@@ -50,6 +50,8 @@ struct CompactionPolicy: Sendable {
         var drop: [UInt64] = []
         /// Re-pack the window files cold.
         var cold = false
+        /// Write the windows as drafts (a merge of a window still receiving data).
+        var draft = false
     }
 
     /// The next plan, or nil when nothing needs doing. `newest` is the largest
@@ -71,6 +73,10 @@ struct CompactionPolicy: Sendable {
             for w in maximal {
                 let inside = windows.filter { $0.rangeFirst >= w.lowerBound && $0.rangeLast <= w.upperBound }
                 if inside.count >= 2 && ((trigger > 0 && inside.count >= trigger) || sealed(w) || full) {
+                    return Plan(windows: [w], draft: !sealed(w) && !full)
+                }
+                // A sealed window's drafts are rewritten at full compression, once.
+                if sealed(w) && inside.contains(where: \.draft) {
                     return Plan(windows: [w])
                 }
             }

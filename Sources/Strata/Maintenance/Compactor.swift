@@ -48,7 +48,7 @@ struct Compactor {
                 let number = versions.allocateFileNumbers(1)
                 written.append(number)
                 let result = try write(number: number, window: w, sources: sources, range: w, exclude: [],
-                                       cold: plan.cold, device: device)
+                                       cold: plan.cold, draft: plan.draft, device: device)
                 var removable = false
                 for f in overlapping {
                     inputs.insert(f.meta.number)
@@ -81,7 +81,7 @@ struct Compactor {
                 let number = versions.allocateFileNumbers(1)
                 written.append(number)
                 let result = try write(number: number, window: nil, sources: sources, range: Int64.min...Int64.max,
-                                       exclude: plan.windows, cold: false, device: device)
+                                       exclude: plan.windows, cold: false, draft: false, device: device)
                 for f in files {
                     inputs.insert(f.meta.number)
                     edit.removeFiles.insert(f.meta.number)
@@ -107,7 +107,7 @@ struct Compactor {
     /// into file `number`; nil (and no file) when there are none.
     private func write(
         number: UInt64, window: ClosedRange<Int64>?, sources: [ScanFile], range: ClosedRange<Int64>,
-        exclude: [ClosedRange<Int64>], cold: Bool, device: (SeriesID) -> UInt32
+        exclude: [ClosedRange<Int64>], cold: Bool, draft: Bool, device: (SeriesID) -> UInt32
     ) throws(StrataError) -> (FileMeta, ChunkFile)? {
         // Every series with points in range, grouped by device.
         var ids = Set<SeriesID>()
@@ -121,11 +121,13 @@ struct Compactor {
         let output = ChunkFileOutput(fs: fs, directory: directory, versions: versions, blockRows: blockRows, codecOptions: codecOptions)
         // Window files wholly inside the window, with nothing hidden: their blocks can be
         // copied as they are when a device's spans in them do not overlap (no re-packing).
+        // (A final file takes no blocks from drafts: they lack the entropy stage.)
         let copyable = window == nil || cold ? [] : sources.filter {
             !$0.live.meta.mixed && $0.tombstones.isEmpty && $0.live.meta.rangeFirst >= range.lowerBound && $0.live.meta.rangeLast <= range.upperBound
+                && (draft || !$0.live.meta.draft)
         }.map(\.live.file)
         let others = sources.filter { s in !copyable.contains { $0 === s.live.file } }.map(\.live.file)
-        return try output.write(number: number, window: window, coldLevel: cold ? coldLevel : nil, series: sorted, copy: { (devices) throws(StrataError) in
+        return try output.write(number: number, window: window, coldLevel: cold ? coldLevel : nil, draft: draft, series: sorted, copy: { (devices) throws(StrataError) in
             guard !copyable.isEmpty else { return nil }
             let ids = devices.map { sorted[$0].id }
             for f in others {

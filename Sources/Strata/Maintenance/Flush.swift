@@ -84,7 +84,12 @@ struct FlushJob {
         do throws(StrataError) {
             // Every file in one pass over the devices: each series is materialised once
             // and cut at partition boundaries into its window files and the mixed one.
-            var targets = windows.enumerated().map { ChunkFileOutput.Target(number: first + UInt64($0.offset), window: partitioning.window($0.element)) }
+            // The partitions still receiving data get draft files (compaction rewrites them
+            // once sealed); older ones and the mixed file are written at full compression.
+            var targets = windows.enumerated().map {
+                ChunkFileOutput.Target(number: first + UInt64($0.offset), window: partitioning.window($0.element),
+                                       draft: $0.element == newestPartition || $0.element == previousPartition)
+            }
             if needsMixed { targets.append(ChunkFileOutput.Target(number: first + UInt64(windows.count), window: nil)) }
             let slot = Dictionary(uniqueKeysWithValues: windows.enumerated().map { ($0.element, $0.offset) })
             written = targets.map(\.number)

@@ -53,8 +53,15 @@ final class SeriesBuffer: @unchecked Sendable {
     // memtable holds about 80% of its bound in points rather than half.
     static let largestPage = 512
 
+    /// The columns of a batch being applied.
+    struct Columns {
+        let timestamps: UnsafeBufferPointer<Int64>
+        let values: UnsafeBufferPointer<Double>
+        let qualities: UnsafeBufferPointer<UInt8>
+    }
+
     /// Appends points `range` of the batch's columns; returns the bytes newly allocated.
-    func append(_ batch: WriteBatch, _ range: Range<Int>) -> Int {
+    func append(_ batch: Columns, _ range: Range<Int>) -> Int {
         var allocated = 0
         var i = range.lowerBound
         var lo = minTime, hi = maxTime
@@ -194,19 +201,29 @@ final class MemTable: @unchecked Sendable {
             bytes += (grown - buffers.count) * MemoryLayout<SeriesBuffer?>.stride
             buffers.append(contentsOf: repeatElement(nil, count: grown - buffers.count))
         }
-        for (k, id) in batch.series.enumerated() {
-            let buffer: SeriesBuffer
-            if let b = buffers[Int(id)] {
-                buffer = b
-            } else {
-                buffer = SeriesBuffer()
-                buffers[Int(id)] = buffer
-                seriesIDs.append(id)
-                bytes += Self.bytesPerSeries
+        batch.timestamps.withUnsafeBufferPointer { t in
+            batch.values.withUnsafeBufferPointer { v in
+                batch.qualities.withUnsafeBufferPointer { q in
+                    let columns = SeriesBuffer.Columns(timestamps: t, values: v, qualities: q)
+                    var start = 0
+                    for (k, id) in batch.series.enumerated() {
+                        let end = batch.groupEnds[k]
+                        let buffer: SeriesBuffer
+                        if let b = buffers[Int(id)] {
+                            buffer = b
+                        } else {
+                            buffer = SeriesBuffer()
+                            buffers[Int(id)] = buffer
+                            seriesIDs.append(id)
+                            bytes += Self.bytesPerSeries
+                        }
+                        bytes += buffer.append(columns, start..<end)
+                        if buffer.minTime < minTime { minTime = buffer.minTime }
+                        if buffer.maxTime > maxTime { maxTime = buffer.maxTime }
+                        start = end
+                    }
+                }
             }
-            bytes += buffer.append(batch, batch.groupRange(k))
-            if buffer.minTime < minTime { minTime = buffer.minTime }
-            if buffer.maxTime > maxTime { maxTime = buffer.maxTime }
         }
         points += batch.pointCount
         if firstWrite == nil { firstWrite = Clock.monotonicNanoseconds() }

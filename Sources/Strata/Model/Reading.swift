@@ -42,6 +42,7 @@ public struct Reading: Sendable, Hashable {
             && a.value.bitPattern == b.value.bitPattern && a.quality == b.quality
     }
 
+    /// Hashes the same fields `==` compares (names by their UTF-8 bytes).
     public func hash(into hasher: inout Hasher) {
         hashBytes(deviceID, into: &hasher)
         hashBytes(sensorType, into: &hasher)
@@ -65,6 +66,7 @@ public enum Quality: UInt8, Sendable, Hashable, CaseIterable, CustomStringConver
     /// The source flagged the reading as wrong; kept for the record.
     case bad = 2
 
+    /// A short human-readable form, for logs.
     public var description: String {
         switch self {
         case .good: "good"

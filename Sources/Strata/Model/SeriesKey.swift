@@ -82,10 +82,12 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
         sameBytes(a.deviceID, b.deviceID) && sameBytes(a.sensorType, b.sensorType)
     }
 
+    /// Hashes the same fields `==` compares (names by their UTF-8 bytes).
     public func hash(into hasher: inout Hasher) {
         hashBytes(deviceID, into: &hasher)
         hashBytes(sensorType, into: &hasher)
     }
 
+    /// A short human-readable form, for logs.
     public var description: String { "\(deviceID)/\(sensorType)" }
 }

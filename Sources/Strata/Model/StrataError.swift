@@ -65,6 +65,7 @@ public struct StrataError: Error, Sendable, Equatable, CustomStringConvertible {
         return StrataError(kind, reason, file: String(file.dropFirst(prefix.count)), offset: offset, errno: errno)
     }
 
+    /// A short human-readable form, for logs.
     public var description: String {
         var s = kind.rawValue
         if let file {

@@ -33,9 +33,11 @@ public struct TimeRange: Sendable, Hashable, CustomStringConvertible {
     /// True when no timestamp fits.
     public var isEmpty: Bool { upperBound < lowerBound }
 
+    /// True when `t` lies in the range (both ends included).
     public func contains(_ t: Int64) -> Bool { t >= lowerBound && t <= upperBound }
 
     var closed: ClosedRange<Int64>? { isEmpty ? nil : lowerBound...upperBound }
 
+    /// A short human-readable form, for logs.
     public var description: String { "[\(lowerBound), \(upperBound)]" }
 }

@@ -20,6 +20,7 @@ public enum TimestampResolution: UInt8, Sendable, Hashable, CaseIterable, Custom
         }
     }
 
+    /// A short human-readable form, for logs.
     public var description: String {
         switch self {
         case .milliseconds: "milliseconds"

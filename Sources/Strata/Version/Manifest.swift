@@ -12,7 +12,8 @@ import StrataCodecs
 //                sources:varint (source:text position:text)*
 //   file      := number:varint precedence:varint flags:u8 rangeFirst:svarint rangeSpan:varint
 //                size:varint points:varint series:varint minTime:svarint timeSpan:varint
-//                flags bit 0: mixed file; bit 1: cold re-pack
+//                flags bit 0: mixed file; bit 1: cold re-pack; bit 2: draft (encoded without the
+//                entropy stage, to be rewritten once its window is sealed)
 //   tombstone := scope:u8 [ids:varint (delta:varint)*] first:svarint span:varint
 //                belowPrecedence:varint belowNumber:varint
 //                scope 0: every series; scope 1: the listed series ids (ascending, delta coded)
@@ -27,6 +28,10 @@ struct FileMeta: Equatable, Sendable {
     var precedence: UInt64
     var mixed: Bool
     var cold: Bool
+    /// Encoded for speed (no entropy stage) because it is going to be rewritten:
+    /// a flush's file of a partition still receiving data. Compaction rewrites it
+    /// at full compression once its window is sealed.
+    var draft: Bool = false
     var rangeFirst: Int64
     var rangeLast: Int64
     var summary: ChunkSummary
@@ -113,7 +118,7 @@ struct Manifest: Equatable, Sendable {
         for f in files {
             out.appendVarint(f.number)
             out.appendVarint(f.precedence)
-            out.append((f.mixed ? 1 : 0) | (f.cold ? 2 : 0))
+            out.append((f.mixed ? 1 : 0) | (f.cold ? 2 : 0) | (f.draft ? 4 : 0))
             out.appendSignedVarint(f.rangeFirst)
             out.appendVarint(UInt64(bitPattern: f.rangeLast &- f.rangeFirst))
             out.appendVarint(f.summary.size)
@@ -178,7 +183,7 @@ struct Manifest: Equatable, Sendable {
                 let number = try r.readVarint()
                 let precedence = try r.readVarint()
                 let flags = try r.readByte()
-                guard flags & ~3 == 0 else { throw r.error(.malformed, "unknown file flags \(flags)") }
+                guard flags & ~7 == 0 else { throw r.error(.malformed, "unknown file flags \(flags)") }
                 let rangeFirst = try r.readSignedVarint()
                 let rangeLast = advanced(rangeFirst, by: try r.readVarint())
                 let size = try r.readCount("size", limit: Int.max)
@@ -192,7 +197,7 @@ struct Manifest: Equatable, Sendable {
                     throw r.error(.malformed, "file \(number) (precedence \(precedence)) is not below the next file number \(m.nextFileNumber)")
                 }
                 guard numbers.insert(number).inserted else { throw r.error(.malformed, "file \(number) is listed twice") }
-                m.files.append(FileMeta(number: number, precedence: precedence, mixed: flags & 1 != 0, cold: flags & 2 != 0,
+                m.files.append(FileMeta(number: number, precedence: precedence, mixed: flags & 1 != 0, cold: flags & 2 != 0, draft: flags & 4 != 0,
                                         rangeFirst: rangeFirst, rangeLast: rangeLast,
                                         summary: ChunkSummary(size: size, points: points, series: series, minTime: minTime, maxTime: maxTime)))
             }

@@ -26,6 +26,7 @@ public enum TimestampCodec: UInt8, CaseIterable, Sendable, CustomStringConvertib
     /// are not 1 as exceptions, and the small residuals r as an integer section.
     case grid = 0x03
 
+    /// A short human-readable form, for logs.
     public var description: String { name }
 
     static let family = "timestamps"

@@ -22,6 +22,7 @@ public enum ValueCodec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// integer section; values it cannot represent exactly are kept raw.
     case decimal = 0x11
 
+    /// A short human-readable form, for logs.
     public var description: String { name }
 
     static let family = "values"
