@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan
 TSAN_OPTIONS="halt_on_error=1" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter "ConcurrencyTests|StoreTests|ModelBasedTests|FaultInjectionTests"
+    --filter "ConcurrencyTests|FlushSchedulingTests|StoreTests|StoreAPITests|CompactionReaderTests|ModelBasedTests|FaultInjectionTests|DefaultsTests|ReadOnlyTests"
