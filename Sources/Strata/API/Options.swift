@@ -86,6 +86,11 @@ public struct Options: Sendable {
     /// (default 32 MiB). A larger cache helps queries that revisit many files.
     public var cacheBytes: Int = 32 << 20
 
+    /// Threads one aggregation may use (default 0: one per processor). Large
+    /// queries split their series into fixed chunks of 64, so results do not
+    /// depend on the number of threads; small ones run on the caller's thread.
+    public var queryThreads: Int = 0
+
     /// Create the directory and the store when missing (default `true`).
     /// A directory that exists and holds other files is never made a store.
     public var createIfMissing: Bool = true
@@ -131,6 +136,7 @@ public struct Options: Sendable {
         guard compactionTrigger == 0 || (compactionTrigger >= 2 && compactionTrigger <= 64) else {
             throw fail("compactionTrigger \(compactionTrigger) must be 0 (off) or 2...64")
         }
+        guard queryThreads >= 0 else { throw fail("queryThreads \(queryThreads) is negative") }
         guard cacheBytes >= 0 else { throw fail("cacheBytes \(cacheBytes) is negative") }
         if let d = partitionDuration, d <= 0 { throw fail("partitionDuration \(d) must be positive") }
         if let d = maxPartitionDuration, d <= 0 { throw fail("maxPartitionDuration \(d) must be positive") }

@@ -132,6 +132,47 @@ public final class Store: Sendable {
         SeriesPointsSequence(store: self, device: device, sensorType: sensorType, range: range)
     }
 
+    /// The points `selection` picks (series by device, sensor type and device
+    /// attributes; points by time, quality and value), streamed one run at a
+    /// time (see ``ReadingCursor``).
+    ///
+    /// ```swift
+    /// var cursor = try store.scan(Selection(devices: .prefix("site-7/"), timeRange: lastHour))
+    /// while let run = try cursor.next() { export(run) }
+    /// ```
+    public func scan(_ selection: Selection) throws(StrataError) -> ReadingCursor {
+        try run { () throws(StrataError) -> ReadingCursor in
+            let (version, series) = try engine.querySnapshot(selection)
+            let ordered = AggregationExecutor.nameOrder(series)
+            return ReadingCursor(scan: RawScan(version: version, series: ordered.map { series[$0] }, selection: selection), directory: directory)
+        }
+    }
+
+    /// Aggregates points by time bucket, device and sensor type, with
+    /// TimescaleDB's `time_bucket` and PostgreSQL's aggregate semantics
+    /// (see ``Aggregation``, ``Aggregate``, ``TimeBucket``).
+    ///
+    /// Blocks that lie inside one bucket are answered from their statistics
+    /// without decoding; the result is the same as decoding every point.
+    /// Large queries use several threads (``Options/queryThreads``) with the
+    /// same result as one. Memory grows with the number of result rows, not
+    /// with the points read.
+    ///
+    /// ```swift
+    /// // The seed query: hourly avg, min, max and count of one device.
+    /// var q = Aggregation(aggregates: [.avg, .min, .max, .count])
+    /// q.selection.devices = .equals("sensor-00042")
+    /// q.selection.timeRange = TimeRange(from: start, until: end)
+    /// q.bucket = TimeBucket(.fixed(3_600_000))
+    /// q.groupBy = [.device]
+    /// for row in try store.aggregate(q).rows {
+    ///     print(row.bucket!, row.values)
+    /// }
+    /// ```
+    public func aggregate(_ aggregation: Aggregation) throws(StrataError) -> AggregationResult {
+        try run { () throws(StrataError) in try engine.aggregate(aggregation) }
+    }
+
     /// Keys of the series of `device` and/or `sensorType` (nil matches any), ordered by creation.
     public func series(device: String? = nil, sensorType: String? = nil) throws(StrataError) -> [SeriesKey] {
         try run { () throws(StrataError) in try engine.series(device: device, sensorType: sensorType) }

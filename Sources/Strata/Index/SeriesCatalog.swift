@@ -110,4 +110,49 @@ struct SeriesCatalog: Sendable {
             return lookup(d, s).map { [$0] } ?? []
         }
     }
+
+    func sensorNumber(of id: SeriesID) -> UInt32 { seriesSensor[Int(id)] }
+
+    /// Numbers of the names `filter` matches (nil: every name).
+    private static func numbers(_ filter: NameFilter, names: [String], numbers: [NameKey: UInt32]) -> [UInt32]? {
+        switch filter {
+        case .any: return nil
+        case .equals(let n): return numbers[NameKey(n)].map { [$0] } ?? []
+        case .oneOf(let list): return Array(Set(list.compactMap { numbers[NameKey($0)] })).sorted()
+        case .prefix(let p):
+            let bytes = Array(p.utf8)
+            return names.indices.filter { names[$0].utf8.starts(with: bytes) }.map { UInt32($0) }
+        }
+    }
+
+    /// Series whose device and sensor type match, and (when given) whose device number
+    /// is in `devicesAllowed`; ascending ids. Uses the postings of the narrower side.
+    func select(devices: NameFilter, sensorTypes: NameFilter, devicesAllowed: Set<UInt32>? = nil) -> [SeriesID] {
+        var deviceList = Self.numbers(devices, names: deviceNames, numbers: deviceNumbers)
+        if let allowed = devicesAllowed {
+            deviceList = (deviceList ?? allowed.sorted()).filter { allowed.contains($0) }
+        }
+        let sensorList = Self.numbers(sensorTypes, names: sensorNames, numbers: sensorNumbers)
+        var out: [SeriesID] = []
+        switch (deviceList, sensorList) {
+        case (nil, nil):
+            return (0..<count).map { SeriesID($0) }
+        case (let d?, nil):
+            for n in d { out += seriesOfDevice[Int(n)] }
+        case (nil, let s?):
+            for n in s { out += seriesOfSensor[Int(n)] }
+        case (let d?, let s?):
+            let deviceSize = d.reduce(0) { $0 + seriesOfDevice[Int($1)].count }
+            let sensorSize = s.reduce(0) { $0 + seriesOfSensor[Int($1)].count }
+            if deviceSize <= sensorSize {
+                let wanted = Set(s)
+                for n in d { out += seriesOfDevice[Int(n)].filter { wanted.contains(seriesSensor[Int($0)]) } }
+            } else {
+                let wanted = Set(d)
+                for n in s { out += seriesOfSensor[Int(n)].filter { wanted.contains(seriesDevice[Int($0)]) } }
+            }
+        }
+        out.sort()
+        return out
+    }
 }

@@ -72,6 +72,13 @@ struct SeriesScan {
     private var nextBlock = 0
     private var nextMem = 0
     private var pending: [ScanPiece] = []
+    /// What the scan read: blocks skipped (outside the range or wholly hidden), blocks decoded
+    /// and merged (overlapping blocks, memtable points in their span, tombstones), their points,
+    /// and memtable points handed out.
+    private(set) var blocksSkipped = 0
+    private(set) var blocksMerged = 0
+    private(set) var pointsMerged = 0
+    private(set) var memtablePoints = 0
 
     /// Prepares a scan of series `id` in `range` over `files` (in precedence
     /// order, oldest first) and `memtables` (oldest first, all newer than every file).
@@ -85,9 +92,15 @@ struct SeriesScan {
             let s = sources.count
             for (i, b) in entry.blocks.enumerated() where b.count > 0 {
                 let st = b.statistics!
-                guard st.maxTime >= range.lowerBound, st.minTime <= range.upperBound else { continue }
+                guard st.maxTime >= range.lowerBound, st.minTime <= range.upperBound else {
+                    blocksSkipped += 1
+                    continue
+                }
                 // Wholly hidden by a tombstone: skip it.
-                if tombstones.contains(where: { $0.first <= st.minTime && $0.last >= st.maxTime }) { continue }
+                if tombstones.contains(where: { $0.first <= st.minTime && $0.last >= st.maxTime }) {
+                    blocksSkipped += 1
+                    continue
+                }
                 blocks.append(Block(minTime: st.minTime, maxTime: st.maxTime, source: s, index: i))
             }
             sources.append(Source(file: f.live.file, entry: entry, group: group, tombstones: tombstones))
@@ -107,6 +120,7 @@ struct SeriesScan {
         guard nextBlock < blocks.count else {
             guard nextMem < memtable.count else { return nil }
             let rest = memtable.slice(nextMem..<memtable.count)
+            memtablePoints += rest.count
             nextMem = memtable.count
             return .points(rest)
         }
@@ -120,6 +134,7 @@ struct SeriesScan {
         // Memtable points before the cluster come first.
         let memStart = memtable.firstIndex(atOrAfter: lo, from: nextMem)
         if memStart > nextMem {
+            memtablePoints += memStart - nextMem
             pending.append(.points(memtable.slice(nextMem..<memStart)))
             nextMem = memStart
         }
@@ -146,6 +161,8 @@ struct SeriesScan {
                 var points = PointColumns()
                 for i in indices {
                     let n = try reader.decode(i, into: &scratch)
+                    blocksMerged += 1
+                    pointsMerged += n
                     for k in 0..<n {
                         let t = scratch.timestamps[k]
                         guard t >= lo && t <= hi else { continue }
@@ -156,6 +173,7 @@ struct SeriesScan {
                 merged = merged.merged(with: points)
             }
             if memEnd > nextMem {
+                memtablePoints += memEnd - nextMem
                 merged = merged.merged(with: memtable.slice(nextMem..<memEnd))
                 nextMem = memEnd
             }

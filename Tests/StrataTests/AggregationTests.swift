@@ -1,0 +1,240 @@
+import Testing
+@testable import Strata
+import StrataTestSupport
+
+/// Aggregations checked against a naive reference over random data (NaN,
+/// infinities, duplicates, out-of-order and late points, negative timestamps,
+/// buckets across partitions, points in memtables and in many files), and
+/// pushdown against decoding every block.
+@Suite struct AggregationTests {
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+
+    /// A store with random data, and the model of what it holds.
+    static func randomStore(seed: UInt64, fs: InMemoryFileSystem) throws -> (Store, ReferenceStore) {
+        var rng = SplitMix64(seed: seed)
+        var options = StoreFixtures.options(fs, memtableBytes: 1 << 16, blockRows: 64)
+        options.partitionDuration = hour
+        options.memtableMaxAge = nil
+        let store = try Store(at: "/q", options: options)
+        var model = ReferenceStore()
+        let devices = ["dev-a", "dev-b", "dev-c", "other"]
+        let sensors = ["temp", "hum", "volt"]
+        func value() -> Double {
+            switch rng.next() % 100 {
+            case 0, 1: return .nan
+            case 2: return rng.next() % 2 == 0 ? .infinity : -.infinity
+            default: return Double(Int64(rng.next() % 20_001) - 10_000) / 100
+            }
+        }
+        func quality() -> Quality {
+            switch rng.next() % 10 { case 0: return .bad; case 1: return .suspect; default: return .good }
+        }
+        // Regular series across 1969-12-31...1970-01-02, steps of 1 to 5 minutes, some dense.
+        var all: [Reading] = []
+        for d in devices {
+            for s in sensors where rng.next() % 5 != 0 {
+                let step = Int64(1 + rng.next() % 5) * 60_000
+                var t = -Self.day + Int64(rng.next() % 600_000)
+                let end = Self.day + Int64(rng.next() % UInt64(Self.day))
+                while t < end {
+                    all.append(Reading(deviceID: d, sensorType: s, timestamp: t, value: value(), quality: quality()))
+                    t += step
+                }
+            }
+        }
+        // Shuffle in chunks (out of order), rewrite 10% later (duplicates), write in batches
+        // with flushes and a compaction between, leaving the last batches in memory.
+        for i in stride(from: all.count - 1, to: 0, by: -1) where rng.next() % 4 == 0 {
+            let j = Int(rng.next() % UInt64(i + 1))
+            all.swapAt(i, j)
+        }
+        var batches: [[Reading]] = []
+        var k = 0
+        while k < all.count {
+            let n = min(all.count - k, 50 + Int(rng.next() % 400))
+            batches.append(Array(all[k..<(k + n)]))
+            k += n
+        }
+        for (b, batch) in batches.enumerated() {
+            var batch = batch
+            for _ in 0..<(batch.count / 10) {
+                var r = batch[Int(rng.next() % UInt64(batch.count))]
+                r.value = value()
+                batch.append(r)
+            }
+            try store.write(batch)
+            model.write(batch)
+            if b % 7 == 3 { try store.flush() }
+            if b == batches.count / 2 { try store.compact() }
+        }
+        return (store, model)
+    }
+
+    static func randomQuery(_ rng: inout SplitMix64) -> Aggregation {
+        let buckets: [TimeBucket?] = [
+            nil, TimeBucket(.fixed(60_000)), TimeBucket(.fixed(7 * 60_000)), TimeBucket(.fixed(hour)),
+            TimeBucket(.fixed(hour), offset: 15 * 60_000), TimeBucket(.fixed(day)), TimeBucket(.fixed(7 * day)),
+            TimeBucket(.fixed(5 * hour), origin: -1234), TimeBucket(.months(1)), TimeBucket(.months(3), offset: -hour),
+        ]
+        var q = Aggregation(aggregates: Aggregate.allCases.filter { _ in rng.next() % 2 == 0 })
+        if q.aggregates.isEmpty { q.aggregates = [.count] }
+        q.bucket = buckets[Int(rng.next() % UInt64(buckets.count))]
+        q.groupBy = GroupBy(rawValue: Int(rng.next() % 4))
+        switch rng.next() % 5 {
+        case 0: q.selection.devices = .equals("dev-b")
+        case 1: q.selection.devices = .oneOf(["dev-a", "other", "missing"])
+        case 2: q.selection.devices = .prefix("dev-")
+        default: break
+        }
+        switch rng.next() % 4 {
+        case 0: q.selection.sensorTypes = .equals("temp")
+        case 1: q.selection.sensorTypes = .oneOf(["hum", "volt"])
+        default: break
+        }
+        if rng.next() % 2 == 0 {
+            let from = -Self.day + Int64(rng.next() % UInt64(2 * Self.day))
+            q.selection.timeRange = TimeRange(from: from, until: from + Int64(rng.next() % UInt64(Self.day)))
+        }
+        if rng.next() % 4 == 0 { q.selection.qualities = [.good, .suspect] }
+        switch rng.next() % 6 {
+        case 0: q.selection.values = [ValueCondition(.greater, Double(Int64(rng.next() % 200) - 100))]
+        case 1: q.selection.values = [ValueCondition(.lessOrEqual, 50), ValueCondition(.greaterOrEqual, -50)]
+        case 2: q.selection.values = [ValueCondition(.notEqual, .nan)]
+        default: break
+        }
+        return q
+    }
+
+    static func check(_ q: Aggregation, store: Store, model: ReferenceStore) throws {
+        let got = try store.aggregate(q).rows
+        let decoded = try store.engine.aggregate(q, pushdown: false).rows
+        #expect(got == decoded, "pushdown differs from decoding for \(q)")
+        let expected = try model.aggregate(q, resolution: store.resolution)
+        #expect(got.count == expected.count, "rows for \(q)")
+        for (g, e) in zip(got, expected) {
+            #expect(g.bucket == e.bucket && g.deviceID == e.deviceID && g.sensorType == e.sensorType, "group \(g) vs \(e)")
+            for (i, a) in q.aggregates.enumerated() {
+                #expect(ReferenceStore.agree(g.values[i], e.values[i], exact: ReferenceStore.isExact(a)),
+                        "\(a) of \(g): \(String(describing: g.values[i])) vs \(String(describing: e.values[i])) for \(q)")
+            }
+        }
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomAggregationsMatchTheReference(seed: UInt64) throws {
+        let fs = InMemoryFileSystem()
+        let (store, model) = try Self.randomStore(seed: seed, fs: fs)
+        var rng = SplitMix64(seed: seed * 77)
+        for _ in 0..<60 {
+            try Self.check(Self.randomQuery(&rng), store: store, model: model)
+        }
+        // Everything in files, compacted: more blocks answered from statistics.
+        try store.compact()
+        for _ in 0..<30 {
+            try Self.check(Self.randomQuery(&rng), store: store, model: model)
+        }
+        try store.close()
+    }
+
+    @Test func theSeedQuery() throws {
+        let fs = InMemoryFileSystem()
+        let store = try Store(at: "/seed", options: StoreFixtures.options(fs))
+        let start: Int64 = 1_767_225_600_000
+        var readings: [Reading] = []
+        for i in 0..<720 {  // 2 hours of 10 s readings
+            readings.append(Reading(deviceID: "sensor-00042", sensorType: "temperature", timestamp: start + Int64(i) * 10_000,
+                                    value: Double(200 + i % 50) / 10))
+            readings.append(Reading(deviceID: "sensor-00043", sensorType: "temperature", timestamp: start + Int64(i) * 10_000, value: 99))
+        }
+        try store.write(readings)
+        try store.flush()
+        var q = Aggregation(aggregates: [.avg, .min, .max, .count])
+        q.selection.devices = .equals("sensor-00042")
+        q.selection.timeRange = TimeRange(from: start, until: start + 2 * Self.hour)
+        q.bucket = TimeBucket(.fixed(Self.hour))
+        q.groupBy = [.device]
+        let rows = try store.aggregate(q).rows
+        #expect(rows.count == 2)
+        #expect(rows.map(\.bucket) == [start, start + Self.hour])
+        #expect(rows.allSatisfy { $0.deviceID == "sensor-00042" })
+        #expect(rows[0].values[3] == 360)
+        #expect(rows[0].values[1] == 20.0 && rows[0].values[2] == 24.9)
+        let hourValues: [Double] = (0..<360).map { (i: Int) -> Double in Double(200 + i % 50) / 10 }
+        let mean = hourValues.reduce(0, +) / 360
+        #expect(abs(rows[0].values[0]! - mean) < 1e-12)
+        try store.close()
+    }
+
+    @Test func manySeriesGiveTheSameResultOnOneThreadOrTwo() throws {
+        let fs = InMemoryFileSystem()
+        var options = StoreFixtures.options(fs)
+        options.queryThreads = 1
+        let store = try Store(at: "/par", options: options)
+        try store.write(StoreFixtures.fleet(devices: 70, sensors: 3, steps: 300))
+        try store.flush()
+        var q = Aggregation(aggregates: Aggregate.allCases)
+        q.bucket = TimeBucket(.fixed(15 * 60_000))
+        q.groupBy = [.sensorType]
+        let one = try store.aggregate(q)
+        try store.close()
+        options.queryThreads = 2
+        let again = try Store(at: "/par", options: options)
+        let two = try again.aggregate(q)
+        #expect(one.rows == two.rows)
+        #expect(one.explain.threads == 1 && two.explain.threads == 2)
+        try again.close()
+    }
+
+    @Test func blocksInsideOneBucketAreAnsweredFromStatistics() throws {
+        let fs = InMemoryFileSystem()
+        let store = try Store(at: "/stats", options: StoreFixtures.options(fs, blockRows: 64))
+        try store.write(StoreFixtures.fleet(devices: 2, sensors: 2, steps: 6 * 360))  // 6 hours of 10 s points
+        try store.compact()
+        var q = Aggregation(aggregates: [.count, .avg])
+        q.bucket = TimeBucket(.fixed(Self.day))
+        let result = try store.aggregate(q)
+        #expect(result.explain.blocksFromStatistics > 0)
+        #expect(result.explain.pointsDecoded < 6 * 360 * 4 / 4)
+        #expect(result.rows.map { $0.values[0] } == [Double(6 * 360 * 4)])
+        // A value filter that every block passes still uses statistics; one that splits blocks decodes.
+        q.selection.values = [ValueCondition(.greater, -1000)]
+        #expect(try store.aggregate(q).explain.blocksDecoded == 0)
+        q.selection.values = [ValueCondition(.greater, 20)]
+        let filtered = try store.aggregate(q)
+        #expect(filtered.explain.blocksDecoded > 0)
+        try store.close()
+    }
+
+    @Test func orderLimitAndOffset() throws {
+        let fs = InMemoryFileSystem()
+        let store = try Store(at: "/order", options: StoreFixtures.options(fs))
+        try store.write(StoreFixtures.fleet(devices: 5, sensors: 2, steps: 100))
+        var q = Aggregation(aggregates: [.max, .count])
+        q.groupBy = [.device, .sensorType]
+        q.order = [SortKey(.aggregate(0), ascending: false)]
+        q.limit = 3
+        q.offset = 1
+        let all = try store.aggregate(Aggregation(groupBy: [.device, .sensorType], aggregates: [.max, .count])).rows
+        #expect(all.count == 10)
+        let sorted = all.sorted { ($0.values[0]!, $0.deviceID!) > ($1.values[0]!, $1.deviceID!) }
+        let rows = try store.aggregate(q).rows
+        #expect(rows.count == 3)
+        #expect(rows.map { $0.values[0] } == Array(sorted[1..<4]).map { $0.values[0] })
+        try store.close()
+    }
+
+    @Test(arguments: [
+        ("no aggregates", Aggregation(aggregates: [])),
+        ("zero width", Aggregation(bucket: TimeBucket(.fixed(0)), aggregates: [.count])),
+        ("negative limit", Aggregation(aggregates: [.count], limit: -1)),
+        ("order by a missing aggregate", Aggregation(aggregates: [.count], order: [SortKey(.aggregate(3))])),
+        ("gap fill without bucket", Aggregation(aggregates: [.count], gapfill: Gapfill())),
+    ])
+    func invalidQueriesAreRejected(name: String, query: Aggregation) throws {
+        let fs = InMemoryFileSystem()
+        let store = try Store(at: "/bad", options: StoreFixtures.options(fs))
+        #expect(throws: StrataError.self, "\(name)") { try store.aggregate(query) }
+        try store.close()
+    }
+}
