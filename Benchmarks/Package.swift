@@ -36,6 +36,12 @@ let package = Package(
             dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
             path: "Sources/IngestCost"
         ),
+        // Strata's side of peers.py: the queries issue's five queries on the 2-day fleet.
+        .executableTarget(
+            name: "query-peers",
+            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
+            path: "Sources/QueryPeers"
+        ),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [

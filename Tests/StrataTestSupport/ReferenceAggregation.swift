@@ -12,6 +12,15 @@ package struct ReferenceStore {
 
     /// Per series (device, sensor): timestamp -> point.
     package var series: [SeriesKey: [Int64: Point]] = [:]
+    /// Device attributes.
+    package var attributes: [String: [String: String]] = [:]
+
+    /// Whether `s` picks the series `key` (devices, sensor types, attributes).
+    package func selects(_ s: Selection, _ key: SeriesKey) -> Bool {
+        guard s.devices.matches(key.deviceID), s.sensorTypes.matches(key.sensorType) else { return false }
+        let attrs = attributes[key.deviceID] ?? [:]
+        return s.attributes.allSatisfy { f in attrs[f.key].map { f.values.contains($0) } ?? false }
+    }
 
     package init() {}
 
@@ -52,7 +61,7 @@ package struct ReferenceStore {
         var groups: [Key: [Sample]] = [:]
         let s = q.selection
         for (rank, key) in orderedKeys.enumerated() {
-            guard s.devices.matches(key.deviceID), s.sensorTypes.matches(key.sensorType) else { continue }
+            guard selects(s, key) else { continue }
             for (t, p) in series[key]! where s.timeRange.contains(t) {
                 guard s.qualities.contains(p.quality), s.values.allSatisfy({ $0.holds(p.value) }) else { continue }
                 let k = Key(bucket: try q.bucket.map { try $0.start(of: t, resolution: resolution) },

@@ -30,6 +30,10 @@ import StrataTestSupport
         func quality() -> Quality {
             switch rng.next() % 10 { case 0: return .bad; case 1: return .suspect; default: return .good }
         }
+        try store.setAttributes(["zone": "zone-a", "model": "TH-1"], device: "dev-a")
+        try store.setAttributes(["zone": "zone-b"], device: "dev-b")
+        try store.setAttributes(["zone": "zone-a"], device: "dev-c")
+        model.attributes = ["dev-a": ["zone": "zone-a", "model": "TH-1"], "dev-b": ["zone": "zone-b"], "dev-c": ["zone": "zone-a"]]
         // Regular series across 1969-12-31...1970-01-02, steps of 1 to 5 minutes, some dense.
         var all: [Reading] = []
         for d in devices {
@@ -97,6 +101,11 @@ import StrataTestSupport
             q.selection.timeRange = TimeRange(from: from, until: from + Int64(rng.next() % UInt64(Self.day)))
         }
         if rng.next() % 4 == 0 { q.selection.qualities = [.good, .suspect] }
+        switch rng.next() % 6 {
+        case 0: q.selection.attributes = [AttributeFilter(key: "zone", values: ["zone-a"])]
+        case 1: q.selection.attributes = [AttributeFilter(key: "zone", values: ["zone-a", "zone-b"]), AttributeFilter(key: "model", values: ["TH-1"])]
+        default: break
+        }
         switch rng.next() % 6 {
         case 0: q.selection.values = [ValueCondition(.greater, Double(Int64(rng.next() % 200) - 100))]
         case 1: q.selection.values = [ValueCondition(.lessOrEqual, 50), ValueCondition(.greaterOrEqual, -50)]

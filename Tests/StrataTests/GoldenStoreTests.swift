@@ -13,7 +13,8 @@ import StrataTestSupport
 
     /// The readings of the golden store: two devices, one with two series that
     /// share timestamps (humidity misses one), one with a single series; one
-    /// suspect reading; a second batch that stays in the WAL.
+    /// suspect reading; dev-a's attributes (in the catalog); a second batch, a
+    /// deletion and an attribute change that stay in the WAL.
     static let flushed: [Reading] = [
         Reading(deviceID: "dev-a", sensorType: "temperature", timestamp: 1_767_225_600_000, value: 21.4),
         Reading(deviceID: "dev-a", sensorType: "humidity", timestamp: 1_767_225_600_000, value: 45.5),
@@ -33,9 +34,13 @@ import StrataTestSupport
         options.fileSystem = fs
         options.flushOnClose = false  // the second batch stays in the log
         let store = try Store(at: "/golden", options: options)
+        try store.setAttributes(["zone": "zone-a"], device: "dev-a")  // a catalog record at the flush
         try store.write(flushed, sources: ["kafka/readings/0": "41"])
         try store.flush()
         try store.write(logged, sources: ["kafka/readings/0": "42"])
+        // A deletion and an attribute change that stay in the log.
+        try store.delete(Selection(SeriesKey(deviceID: "dev-b", sensorType: "temperature"), in: TimeRange(from: 1_767_225_600_000, until: 1_767_225_610_000)))
+        try store.setAttributes(["zone": "zone-b", "model": nil], device: "dev-b")
         try store.close()
     }
 
@@ -84,10 +89,13 @@ import StrataTestSupport
         var options = Options()
         options.fileSystem = fs
         let store = try Store(at: "/golden", options: options)
-        #expect(store.recovery.records == 1 && store.recovery.closedCleanly)
+        #expect(store.recovery.records == 3 && store.recovery.closedCleanly)
         var got = Set<Reading>()
         for s in try store.read() { got.formUnion(s.readings) }
-        #expect(got == Set(Self.flushed + Self.logged))
+        let deleted = Set(Self.flushed.filter { $0.deviceID == "dev-b" && $0.timestamp < 1_767_225_610_000 })
+        #expect(!deleted.isEmpty && got == Set(Self.flushed + Self.logged).subtracting(deleted))
+        #expect(try store.attributes(device: "dev-a") == ["zone": "zone-a"])
+        #expect(try store.attributes(device: "dev-b") == ["zone": "zone-b"])
         #expect(try store.sourcePositions() == ["kafka/readings/0": "42"])
         let report = try store.verify()
         #expect(report.isOK && report.points == Self.flushed.count, "\(report)")

@@ -24,7 +24,7 @@ import StrataTestSupport
             }
             #expect(Set(order).count == order.count, "each series' runs come together")
             var expected: [SeriesKey: [(Int64, UInt64, Quality)]] = [:]
-            for key in model.orderedKeys where selection.devices.matches(key.deviceID) && selection.sensorTypes.matches(key.sensorType) {
+            for key in model.orderedKeys where model.selects(selection, key) {
                 let points = model.series[key]!.filter { t, p in
                     selection.timeRange.contains(t) && selection.qualities.contains(p.quality) && selection.values.allSatisfy { $0.holds(p.value) }
                 }.sorted { $0.key < $1.key }

@@ -86,6 +86,22 @@ public struct Options: Sendable {
     /// (default 32 MiB). A larger cache helps queries that revisit many files.
     public var cacheBytes: Int = 32 << 20
 
+    /// Drop raw points older than this, in timestamp units, before the
+    /// newest data (default `nil`: keep everything). Checked in the
+    /// background every few seconds and by ``Store/applyRetention()``: whole
+    /// files go at once, points of files that straddle the cutoff are hidden
+    /// at once and removed when compaction rewrites them. Downsampling tiers
+    /// (``tiers``) keep their rows by their own ``Tier/keep``, so long
+    /// ranges stay answerable after raw data is gone.
+    public var retention: Int64?
+
+    /// Keep the store's files under this many bytes (default `nil`: no
+    /// limit) by dropping the oldest raw data first: edge gateways with
+    /// small disks. The partition holding the newest data is never dropped;
+    /// when the limit cannot be met without it, a ``StoreEvent/retention(cutoff:droppedFiles:overBudget:)``
+    /// event says so.
+    public var maxDiskBytes: Int?
+
     /// Threads one aggregation may use (default 0: one per processor). Large
     /// queries split their series into fixed chunks of 64, so results do not
     /// depend on the number of threads; small ones run on the caller's thread.
@@ -136,6 +152,8 @@ public struct Options: Sendable {
         guard compactionTrigger == 0 || (compactionTrigger >= 2 && compactionTrigger <= 64) else {
             throw fail("compactionTrigger \(compactionTrigger) must be 0 (off) or 2...64")
         }
+        if let r = retention, r <= 0 { throw fail("retention \(r) must be positive") }
+        if let b = maxDiskBytes, b <= 0 { throw fail("maxDiskBytes \(b) must be positive") }
         guard queryThreads >= 0 else { throw fail("queryThreads \(queryThreads) is negative") }
         guard cacheBytes >= 0 else { throw fail("cacheBytes \(cacheBytes) is negative") }
         if let d = partitionDuration, d <= 0 { throw fail("partitionDuration \(d) must be positive") }

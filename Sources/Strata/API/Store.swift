@@ -148,6 +148,31 @@ public final class Store: Sendable {
         }
     }
 
+    /// The newest reading of every series `selection` picks, in name order
+    /// (device, then sensor type); series without points in its time range
+    /// are left out. A sensor silent for a month still answers.
+    ///
+    /// Without quality or value filters, and with a time range that holds
+    /// the newest points (the default: all), this is answered from memory: the
+    /// store keeps each series' newest point, learned from the chunk files the
+    /// first time it is asked for. Otherwise each series is read backwards
+    /// from the end of the range until a point passes the filters.
+    ///
+    /// ```swift
+    /// // The current temperature of every device in zone A.
+    /// var s = Selection(sensorTypes: .equals("temperature"))
+    /// s.attributes = [AttributeFilter(key: "zone", values: ["zone-a"])]
+    /// for r in try store.latest(s) { print(r.deviceID, r.timestamp, r.value) }
+    /// ```
+    public func latest(_ selection: Selection = Selection()) throws(StrataError) -> [Reading] {
+        try run { () throws(StrataError) -> [Reading] in
+            try engine.latest(selection).map {
+                Reading(deviceID: $0.key.deviceID, sensorType: $0.key.sensorType, timestamp: $0.point.timestamp, value: $0.point.value,
+                        quality: Quality(rawValue: $0.point.quality) ?? .bad)
+            }
+        }
+    }
+
     /// Aggregates points by time bucket, device and sensor type, with
     /// TimescaleDB's `time_bucket` and PostgreSQL's aggregate semantics
     /// (see ``Aggregation``, ``Aggregate``, ``TimeBucket``).
@@ -178,6 +203,38 @@ public final class Store: Sendable {
         try run { () throws(StrataError) in try engine.series(device: device, sensorType: sensorType) }
     }
 
+    // MARK: - Device attributes
+
+    /// Sets (a value) or removes (nil) attributes of a device: its location,
+    /// zone, model, firmware. Durable like a write, kept in the store's
+    /// catalog, and usable in every ``Selection`` (``AttributeFilter``). A
+    /// device may get attributes before it has readings. Names follow the
+    /// rules of series names; values are at most 4096 bytes; a device has at
+    /// most 256 attributes.
+    ///
+    /// ```swift
+    /// try store.setAttributes(["zone": "zone-a", "model": "TH-200", "firmware": "2.4.1"], device: "sensor-00042")
+    /// try store.setAttributes(["firmware": "2.5.0"], device: "sensor-00042")   // update one
+    /// try store.setAttributes(["model": nil], device: "sensor-00042")          // remove one
+    /// ```
+    public func setAttributes(_ attributes: [String: String?], device: String) throws(StrataError) {
+        try run { () throws(StrataError) in try engine.setAttributes(attributes, device: device) }
+    }
+
+    /// The attributes of a device (empty when it has none).
+    public func attributes(device: String) throws(StrataError) -> [String: String] {
+        try run { () throws(StrataError) -> [String: String] in
+            Dictionary(try engine.attributes(device: device).map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    /// Every device that has attributes, with them, ordered by device id.
+    public func deviceAttributes() throws(StrataError) -> [(device: String, attributes: [String: String])] {
+        try run { () throws(StrataError) in
+            try engine.allAttributes().map { ($0.device, Dictionary($0.attributes.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })) }
+        }
+    }
+
     // MARK: - Maintenance
 
     /// Writes everything in memory now to chunk files and waits for it. Under
@@ -192,6 +249,44 @@ public final class Store: Sendable {
     /// ``Options/coldCompression``), and waits.
     public func compact() throws(StrataError) {
         try run { () throws(StrataError) in try engine.compact() }
+    }
+
+    /// Applies retention now (``Options/retention``, ``Options/maxDiskBytes``):
+    /// moves the cutoff, drops the files wholly before it and waits for that to
+    /// be durable. Points before the cutoff in files that straddle it are gone
+    /// for readers at once and removed from disk when compaction rewrites those
+    /// files (``compact()`` does it at once). Retention also runs in the
+    /// background; readers in flight keep what they started with.
+    ///
+    /// ```swift
+    /// var options = Options()
+    /// options.retention = 30 * 86_400_000          // 30 days, milliseconds store
+    /// options.maxDiskBytes = 2 << 30                // and at most 2 GiB
+    /// let store = try Store(at: path, options: options)
+    /// try store.applyRetention()
+    /// ```
+    public func applyRetention() throws(StrataError) {
+        try run { () throws(StrataError) in _ = try engine.applyRetention() }
+    }
+
+    /// Deletes the points of the series `selection` picks (by device, sensor
+    /// type and device attributes) in its time range: a bad sensor, a
+    /// decommissioned device. Durable like a write (``SyncPolicy``) and
+    /// visible to every read that starts after it returns; the points are
+    /// removed from disk when compaction rewrites their files, and
+    /// downsampling tiers are rebuilt over the range. Quality and value
+    /// filters are not accepted. Returns the number of series matched.
+    ///
+    /// ```swift
+    /// // sensor-00042's temperature probe was broken on the 3rd.
+    /// try store.delete(Selection(SeriesKey(deviceID: "sensor-00042", sensorType: "temperature"),
+    ///                            in: TimeRange(from: march3, until: march4)))
+    /// // Decommission a device: all of its series, all of time.
+    /// try store.delete(Selection(devices: .equals("sensor-00099")))
+    /// ```
+    @discardableResult
+    public func delete(_ selection: Selection) throws(StrataError) -> Int {
+        try run { () throws(StrataError) in try engine.delete(selection) }
     }
 
     /// A read-only store catches up with the process writing the store: its

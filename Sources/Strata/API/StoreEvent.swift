@@ -15,6 +15,9 @@ public enum StoreEvent: Sendable, CustomStringConvertible {
     case backgroundError(StrataError)
     /// Writers waited for a flush to free memory.
     case writeStall(milliseconds: Double)
+    /// Retention moved its cutoff (points before it are gone) and dropped whole files;
+    /// `overBudget` when ``Options/maxDiskBytes`` could not be met without the newest partition.
+    case retention(cutoff: Int64, droppedFiles: Int, overBudget: Bool)
 
     /// A short human-readable form, for logs.
     public var description: String {
@@ -24,6 +27,8 @@ public enum StoreEvent: Sendable, CustomStringConvertible {
         case .compacted(let i, let o, let before, let after, let ms): "compacted \(i) files into \(o): \(before) -> \(after) bytes in \(Int(ms)) ms"
         case .backgroundError(let e): "background error: \(e)"
         case .writeStall(let ms): "writers waited \(Int(ms)) ms for a flush"
+        case .retention(let cutoff, let files, let over):
+            "retention: points before \(cutoff) dropped, \(files) files removed" + (over ? "; still over the disk limit" : "")
         }
     }
 }

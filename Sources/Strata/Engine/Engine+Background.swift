@@ -62,24 +62,32 @@ extension Engine {
     private func flushFrozen(_ memtable: MemTable) throws(StrataError) {
         let started = Clock.monotonicNanoseconds()
         let base = versions.current.manifest
-        let input = state.withLock { s in
+        let (input, attributeDevices) = state.withLock { s in
             let devices = Dictionary(uniqueKeysWithValues: memtable.seriesIDs.map { ($0, s.catalog.deviceNumber(of: $0)) })
             let newKeys = (base.catalogSeries..<s.catalog.count).map { s.catalog.key(SeriesID($0)) }
-            return FlushJob.Input(
-                memtable: memtable, device: { devices[$0] ?? 0 }, newKeys: newKeys, catalogLength: base.catalogLength,
+            let changed = s.attributesDirty
+            return (FlushJob.Input(
+                memtable: memtable, device: { devices[$0] ?? 0 }, newKeys: newKeys,
+                attributes: changed.keys.sorted().map { s.catalog.attributeRecord($0) }, catalogLength: base.catalogLength,
                 catalogSeries: base.catalogSeries, walStart: s.memtables.active.firstSegment, walLast: log!.sequence,
-                newest: planningNewest(max(base.newestTime, memtable.points > 0 ? memtable.maxTime : .min)))
+                newest: planningNewest(max(base.newestTime, memtable.points > 0 ? memtable.maxTime : .min)),
+                retainedFrom: base.retainedFrom), changed)
         }
         let job = FlushJob(fs: fs, directory: directory, versions: versions, partitioning: partitioning, blockRows: options.blockRows,
                            codecOptions: codecOptions)
         let output = try job.run(input)
-        try versions.commit(output.edit, opened: output.opened) { _ in
+        try versions.commit(output.edit, opened: output.opened, install: { _ in
             state.withLock { s in
+                s.latest.grow(to: s.catalog.count)
+                for id in memtable.seriesIDs {
+                    if let p = memtable.latest(id) { s.latest.flushed(id, p) }
+                }
                 s.memtables.frozenFlushed()
+                for (d, count) in attributeDevices where s.attributesDirty[d] == count { s.attributesDirty[d] = nil }
                 s.statistics.flushes += 1
                 s.compactionWanted = true
             }
-        }
+        })
         // Waiters (writers, flush()) wake after the event is out and the log cleaned.
         defer { state.broadcast() }
         // Old log segments: their batches are in committed chunk files now.
@@ -138,13 +146,15 @@ extension Engine {
             }
             guard let work else { return }
             var failure: StrataError?
+            do throws(StrataError) { try applyRetention() } catch { failure = error }
             var rounds = 0
-            while rounds < 100_000 {
+            while failure == nil && rounds < 100_000 {
                 rounds += 1
                 if state.withLock({ $0.closed }) { break }
                 let version = versions.current
                 let plan = policy.plan(files: version.manifest.files, tombstones: version.tombstones,
-                                       newest: planningNewest(version.manifest.newestTime), full: work.full)
+                                       newest: planningNewest(version.manifest.newestTime), full: work.full,
+                                       retainedFrom: version.manifest.retainedFrom)
                 guard let plan else { break }
                 do throws(StrataError) {
                     try runCompaction(plan, on: version)
@@ -175,7 +185,15 @@ extension Engine {
         let compactor = Compactor(fs: fs, directory: directory, versions: versions, blockRows: options.blockRows,
                                   codecOptions: codecOptions, coldLevel: options.coldCompression?.level ?? 9)
         let output = try compactor.run(plan, on: version) { id in Int(id) < devices.count ? devices[Int(id)] : 0 }
-        try versions.commit(output.edit, opened: output.opened)
+        // A deletion committed meanwhile that hides points of an input: the outputs may hold
+        // them and would not be hidden (they are numbered above its boundary). Drop them; the
+        // policy plans again from the new version.
+        let known = Set(version.tombstones.filter(\.isDeletion).map(\.below.precedence))
+        let inputs = version.files.filter { output.inputs.contains($0.meta.number) }.map(\.meta)
+        let committed = try versions.commit(output.edit, opened: output.opened, abortIf: { current in
+            current.tombstones.contains { t in t.isDeletion && !known.contains(t.below.precedence) && inputs.contains { t.applies(to: $0) } }
+        })
+        guard committed != nil else { return }
         state.withLock { $0.statistics.compactions += 1 }
         emit(.compacted(inputFiles: output.inputFiles, outputFiles: output.opened.count, bytesBefore: output.bytesBefore,
                         bytesAfter: output.bytesAfter, milliseconds: Double(Clock.monotonicNanoseconds() - started) / 1e6))

@@ -2,19 +2,21 @@
 // their memtable points, under the lock), handed to the Query layer.
 
 extension Engine {
-    /// The current version and the series `selection` picks, with their memtables.
+    /// The series `selection` picks (devices, sensor types, device attributes), ascending ids.
+    func selectSeries(_ selection: Selection, in s: State) throws(StrataError) -> [SeriesID] {
+        s.catalog.select(devices: selection.devices, sensorTypes: selection.sensorTypes,
+                         devicesAllowed: s.catalog.devices(matching: selection.attributes))
+    }
+
+    /// The version readers use and the series `selection` picks, with their memtables.
     func querySnapshot(_ selection: Selection) throws(StrataError) -> (version: Version, series: [QuerySeries]) {
         try state.withLock { (s) throws(StrataError) -> (version: Version, series: [QuerySeries]) in
             try checkOpen(s)
-            let version = versions.current
-            let ids = s.catalog.select(devices: selection.devices, sensorTypes: selection.sensorTypes)
-            let frozen = s.memtables.frozen, active = s.memtables.active
+            let version = readVersion(s)
+            let ids = try selectSeries(selection, in: s)
             let series = ids.map { id in
-                var memtables: [SeriesSnapshot] = []
-                if let f = frozen?.snapshot(id) { memtables.append(f) }
-                if let a = active.snapshot(id) { memtables.append(a) }
-                return QuerySeries(series: SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtables),
-                                   device: s.catalog.deviceNumber(of: id), sensor: s.catalog.sensorNumber(of: id))
+                QuerySeries(series: SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtableSnapshots(id, s)),
+                            device: s.catalog.deviceNumber(of: id), sensor: s.catalog.sensorNumber(of: id))
             }
             return (version, series)
         }
@@ -27,5 +29,78 @@ extension Engine {
         let executor = AggregationExecutor(version: version, series: series, query: query, resolution: resolution,
                                            pushdown: pushdown, threads: threads)
         return try executor.run()
+    }
+}
+
+extension Engine {
+    /// The newest point of every series `selection` picks (in name order), within its time
+    /// range and passing its point filters. Without point filters and with a range that
+    /// holds the newest points, answered from memory (`LatestTable` and the memtables).
+    func latest(_ selection: Selection) throws(StrataError) -> [(key: SeriesKey, point: LatestPoint)] {
+        guard let range = selection.timeRange.closed else { return [] }
+        if selection.filtersPoints { return try latestByScanning(selection, range: range) }
+        struct Wanted {
+            var id: SeriesID
+            var key: SeriesKey
+            var device: UInt32
+            var sensor: UInt32
+            var memory: LatestPoint?
+            var files: LatestPoint??
+        }
+        let (version, epoch, wanted, pending) = try state.withLock { (s) throws(StrataError) -> (Version, UInt64, [Wanted], Bool) in
+            try checkOpen(s)
+            s.latest.grow(to: s.catalog.count)
+            let ids = try selectSeries(selection, in: s)
+            // A deletion not yet committed: memory and the table may hold deleted points.
+            if ids.contains(where: { pendingDeletion($0, s) }) { return (versions.current, 0, [], true) }
+            let frozen = s.memtables.frozen, active = s.memtables.active
+            return (versions.current, s.latest.epoch, ids.map { id in
+                Wanted(id: id, key: s.catalog.key(id), device: s.catalog.deviceNumber(of: id), sensor: s.catalog.sensorNumber(of: id),
+                       memory: LatestPoint.newest(frozen?.latest(id), active.latest(id)), files: s.latest.lookup(id))
+            }, false)
+        }
+        if pending { return try latestByScanning(selection, range: range) }
+        var learned: [(SeriesID, LatestPoint?)] = []
+        var out: [(key: SeriesKey, point: LatestPoint)] = []
+        var outOfRange = false
+        var order: [QuerySeries] = []
+        order.reserveCapacity(wanted.count)
+        for w in wanted {
+            order.append(QuerySeries(series: SnapshotSeries(id: w.id, key: w.key, memtables: []), device: w.device, sensor: w.sensor))
+        }
+        for i in AggregationExecutor.nameOrder(order) {
+            let w = wanted[i]
+            var files: LatestPoint?
+            if let known = w.files {
+                files = known
+            } else {
+                files = try LatestLookup.fromFiles(w.id, version: version)
+                learned.append((w.id, files))
+            }
+            guard let p = LatestPoint.newest(files, w.memory), p.timestamp >= version.manifest.retainedFrom else { continue }
+            if p.timestamp > range.upperBound { outOfRange = true; break }
+            if p.timestamp >= range.lowerBound { out.append((w.key, p)) }
+        }
+        if !learned.isEmpty {
+            state.withLock { s in
+                guard s.latest.epoch == epoch, versions.current === version else { return }
+                for (id, p) in learned { s.latest.learn(id, p) }
+            }
+        }
+        // A range that ends before some series' newest point: look back from its end.
+        return outOfRange ? try latestByScanning(selection, range: range) : out
+    }
+
+    private func latestByScanning(_ selection: Selection, range: ClosedRange<Int64>) throws(StrataError) -> [(key: SeriesKey, point: LatestPoint)] {
+        let (version, series) = try querySnapshot(selection)
+        let filter = selection.filtersPoints ? PointFilter(selection) : nil
+        var out: [(key: SeriesKey, point: LatestPoint)] = []
+        for i in AggregationExecutor.nameOrder(series) {
+            let s = series[i].series
+            if let p = try LatestLookup.backwards(s.id, version: version, memtables: s.memtables, range: range, filter: filter) {
+                out.append((s.key, p))
+            }
+        }
+        return out
     }
 }

@@ -9,14 +9,10 @@ extension Engine {
     func snapshot(select: (SeriesCatalog) -> [SeriesID]) throws(StrataError) -> ReadSnapshot {
         try state.withLock { (s) throws(StrataError) -> ReadSnapshot in
             try checkOpen(s)
-            let version = versions.current
+            let version = readVersion(s)
             let ids = select(s.catalog)
-            let frozen = s.memtables.frozen, active = s.memtables.active
             return ReadSnapshot(version: version, series: ids.map { id in
-                var memtables: [SeriesSnapshot] = []
-                if let f = frozen?.snapshot(id) { memtables.append(f) }
-                if let a = active.snapshot(id) { memtables.append(a) }
-                return SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtables)
+                SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtableSnapshots(id, s))
             })
         }
     }
@@ -28,6 +24,7 @@ extension Engine {
 
     /// The points of one snapshotted series in `range`, newest source winning per timestamp.
     func points(_ series: SnapshotSeries, in snapshot: ReadSnapshot, range: ClosedRange<Int64>) throws(StrataError) -> PointColumns {
+        guard let range = snapshot.version.retained(range) else { return PointColumns() }
         let files = snapshot.version.files(overlapping: range.lowerBound, range.upperBound).map {
             ScanFile(live: $0, tombstones: snapshot.version.tombstones(for: $0.meta))
         }
@@ -169,6 +166,8 @@ extension Engine {
             s.catalog = opened.catalog
             s.loggedThrough = opened.catalog.count
             s.memtables = MemTableSet(active: opened.memtable)
+            s.latest = LatestTable(unknown: opened.catalog.count)
+            s.attributesDirty = [:]
             s.statistics.series = opened.catalog.count
         }
     }

@@ -120,8 +120,9 @@ extension Engine {
     }
 
     /// Logs `batch` (defining the series created since the last record) and applies it
-    /// to the memtable, under the lock; freezes the memtable when it is full.
-    private func apply(_ batch: WriteBatch, payload: (kind: WALFormat.RecordKind, bytes: [UInt8])) throws(StrataError) -> WALPosition {
+    /// to the memtable, under the lock; freezes the memtable when it is full. A
+    /// deletion or attribute record is applied the same way.
+    func apply(_ batch: WriteBatch, payload: (kind: WALFormat.RecordKind, bytes: [UInt8])) throws(StrataError) -> WALPosition {
         let log = self.log!
         let position = try state.withLock { (s) throws(StrataError) -> WALPosition in
             try checkOpen(s)
@@ -131,6 +132,8 @@ extension Engine {
             let end = try log.append(payload.kind, [definitions, payload.bytes])
             s.loggedThrough = s.catalog.count
             s.memtables.active.apply(batch)
+            if let d = batch.deletion { s.latest.forget(d.ids) }
+            if let change = batch.attributes { s.attributesDirty[s.catalog.apply(change), default: 0] += 1 }
             s.statistics.pointsWritten += batch.pointCount
             s.statistics.batchesWritten += 1
             if end.offset >= options.walSegmentBytes {

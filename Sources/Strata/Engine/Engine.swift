@@ -39,6 +39,8 @@ final class Engine: @unchecked Sendable {
         /// already appended; the next record defines the rest (invariant 2).
         var loggedThrough: Int
         var memtables: MemTableSet
+        /// Per series, the newest point in chunk files (learned on demand, kept by flushes).
+        var latest: LatestTable
         var closed = false
         var statistics = StoreStatistics()
         /// The flusher should retry a failed flush now rather than after its back-off.
@@ -49,6 +51,11 @@ final class Engine: @unchecked Sendable {
         var fullDone: UInt64 = 0
         var fullError: (error: StrataError, ticket: UInt64)?
         var compacting = false
+        /// The last retention run could not meet the disk limit (reported once).
+        var reportedOverBudget = false
+        /// Devices whose attributes changed since the catalog file last recorded them,
+        /// with a count of changes (a flush clears a device only if none came meanwhile).
+        var attributesDirty: [UInt32: Int] = [:]
     }
 
     let directory: String
@@ -110,7 +117,9 @@ final class Engine: @unchecked Sendable {
         policy = CompactionPolicy(partitioning: partitioning, trigger: options.compactionTrigger, blockRows: options.blockRows,
                                   maxLevel: maxLevel, coldAfter: coldAfter)
         versions = VersionSet(fs: fs, directory: directory, cache: cache, manifest: opened.manifest, files: opened.files)
-        var s = State(catalog: opened.catalog, loggedThrough: opened.catalog.count, memtables: MemTableSet(active: opened.memtable))
+        var s = State(catalog: opened.catalog, loggedThrough: opened.catalog.count, memtables: MemTableSet(active: opened.memtable),
+                      latest: LatestTable(unknown: opened.catalog.count))
+        for d in opened.attributeDevices { s.attributesDirty[d] = 1 }
         s.statistics.series = opened.catalog.count
         state = ConditionLock(s)
         salvage = opened.salvage

@@ -21,6 +21,8 @@ struct OpenedStore {
     var lock: (any FileLock)?
     /// Log segments with skipped damage (salvage), already copied to quarantine/.
     var damagedSegments: [UInt64] = []
+    /// Devices whose attributes the log changed (the next flush writes them to the catalog).
+    var attributeDevices: Set<UInt32> = []
 }
 
 enum StoreOpening {
@@ -289,6 +291,7 @@ enum StoreOpening {
         var report = RecoveryReport()
         var unattributable: [(UInt64, WALDamage)] = []
         let memtable = MemTable(firstSegment: manifest.walStart, generation: 1)
+        var attributeDevices = Set<UInt32>()
         let result = try WALRecovery.replay(
             fs: fs, directory: directory, walStart: manifest.walStart, walLast: manifest.walLast, repair: repair, salvage: salvage
         ) { (batch, sequence, record) throws(StrataError) in
@@ -302,12 +305,16 @@ enum StoreOpening {
             if problem == nil, let id = batch.series.first(where: { Int($0) >= catalog.count }) {
                 problem = "record uses series \(id), which is not defined"
             }
+            if problem == nil, let d = batch.deletion, let id = d.ids.last, Int(id) >= catalog.count {
+                problem = "deletion names series \(id), which is not defined"
+            }
             if let problem {
                 guard salvage else { throw StrataError(.corruption, problem, file: FileNames.walSegment(sequence), offset: record.start) }
                 unattributable.append((sequence, WALDamage(offset: record.start, length: record.end - record.start, reason: problem + "; skipped")))
                 return
             }
             memtable.apply(batch)
+            if let change = batch.attributes { attributeDevices.insert(catalog.apply(change)) }
             report.points += batch.pointCount
         }
         report.segments = result.segments
@@ -328,6 +335,6 @@ enum StoreOpening {
                                             file: "\(name) bytes \(damage.offset)..<\(damage.offset + damage.length): \(damage.reason)"))
         }
         return OpenedStore(manifest: manifest, files: [], catalog: catalog, memtable: memtable, replay: result, recovery: report,
-                           salvage: salvageReport, lock: nil, damagedSegments: damaged)
+                           salvage: salvageReport, lock: nil, damagedSegments: damaged, attributeDevices: attributeDevices)
     }
 }

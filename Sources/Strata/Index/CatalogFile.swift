@@ -9,6 +9,8 @@ import StrataCodecs
 //   record  := length:u32le crc32c:u32le body        (crc over body)
 //   body    := type:u8 payload
 //   type 1  := firstID:varint count:varint (device:name sensor:name)*     series, ids firstID...
+//   type 2  := attributes (Model/LogChanges.swift), every change a set: a device's
+//              attributes in full, replacing what earlier records said
 
 enum CatalogFile {
     static let fileHeader = FileHeader(magic: Array("SCAT".utf8), version: 2, kind: "catalog")
@@ -16,6 +18,7 @@ enum CatalogFile {
 
     enum RecordType: UInt8 {
         case series = 1
+        case attributes = 2
     }
 
     static func header() -> [UInt8] { fileHeader.bytes() }
@@ -30,6 +33,11 @@ enum CatalogFile {
             body.appendString(key.sensorType)
         }
         return frame(body)
+    }
+
+    /// A record giving a device's attributes in full.
+    static func record(attributes: AttributeChange) -> [UInt8] {
+        frame([RecordType.attributes.rawValue] + attributes.encode())
     }
 
     private static func frame(_ body: [UInt8]) -> [UInt8] {
@@ -90,6 +98,10 @@ enum CatalogFile {
                         throw r.error(.malformed, "series \(first &+ UInt64(i)) (\(device)/\(sensor)) conflicts with the catalog")
                     }
                 }
+            case .attributes:
+                let change = try AttributeChange.decode(Array(try r.readBytes(r.remaining)))
+                guard change.changes.allSatisfy({ $0.value != nil }) else { throw r.error(.malformed, "attribute record removes a key") }
+                catalog.replaceAttributes(change)
             }
             try r.expectEnd()
         }

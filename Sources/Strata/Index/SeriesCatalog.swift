@@ -22,6 +22,10 @@ struct SeriesCatalog: Sendable {
     private(set) var seriesDevice: [UInt32] = []
     private(set) var seriesSensor: [UInt32] = []
     private var seriesByPair: [UInt64: SeriesID] = [:]
+    /// Device attributes per device number (keys ascending by bytes), and the index
+    /// key -> value -> devices, for filters.
+    private(set) var attributes: [UInt32: [(key: String, value: String)]] = [:]
+    private var attributeIndex: [NameKey: [NameKey: Set<UInt32>]] = [:]
     /// Postings: series ids per device number and per sensor number, ascending.
     private(set) var seriesOfDevice: [[SeriesID]] = []
     private(set) var seriesOfSensor: [[SeriesID]] = []
@@ -112,6 +116,59 @@ struct SeriesCatalog: Sendable {
     }
 
     func sensorNumber(of id: SeriesID) -> UInt32 { seriesSensor[Int(id)] }
+
+    // MARK: - Device attributes
+
+    /// The attributes of `device` (keys ascending by bytes); empty when it has none.
+    func attributes(of device: String) -> [(key: String, value: String)] {
+        deviceNumbers[NameKey(device)].flatMap { attributes[$0] } ?? []
+    }
+
+    /// Applies a change (set or remove keys) to a device's attributes, creating the
+    /// device name when needed; returns the device number. The caller checks limits.
+    @discardableResult
+    mutating func apply(_ change: AttributeChange) -> UInt32 {
+        let d = Self.number(change.device, names: &deviceNames, numbers: &deviceNumbers, postings: &seriesOfDevice)
+        var current = attributes[d] ?? []
+        for (key, value) in change.changes {
+            if let i = current.firstIndex(where: { sameBytes($0.key, key) }) {
+                attributeIndex[NameKey(key)]?[NameKey(current[i].value)]?.remove(d)
+                current.remove(at: i)
+            }
+            if let value {
+                current.append((key, value))
+                attributeIndex[NameKey(key), default: [:]][NameKey(value), default: []].insert(d)
+            }
+        }
+        current.sort { bytesPrecede($0.key, $1.key) }
+        attributes[d] = current.isEmpty ? nil : current
+        return d
+    }
+
+    /// The full attributes of `device` as one change (what the catalog file stores).
+    func attributeRecord(_ device: UInt32) -> AttributeChange {
+        AttributeChange(device: deviceNames[Int(device)], changes: (attributes[device] ?? []).map { ($0.key, $0.value) })
+    }
+
+    /// Replaces a device's attributes with `record`'s (catalog file load).
+    mutating func replaceAttributes(_ record: AttributeChange) {
+        let removals = attributes(of: record.device).map { (key: $0.key, value: String?.none) }
+        apply(AttributeChange(device: record.device, changes: removals + record.changes.map { ($0.key, $0.value) }))
+    }
+
+    /// Devices whose attributes meet every filter (nil: no filter).
+    func devices(matching filters: [AttributeFilter]) -> Set<UInt32>? {
+        guard !filters.isEmpty else { return nil }
+        var result: Set<UInt32>?
+        for f in filters {
+            var matched = Set<UInt32>()
+            if let byValue = attributeIndex[NameKey(f.key)] {
+                for v in f.values { matched.formUnion(byValue[NameKey(v)] ?? []) }
+            }
+            result = result.map { $0.intersection(matched) } ?? matched
+        }
+        return result
+    }
 
     /// Numbers of the names `filter` matches (nil: every name).
     private static func numbers(_ filter: NameFilter, names: [String], numbers: [NameKey: UInt32]) -> [UInt32]? {

@@ -7,7 +7,12 @@
 // (the sparse or late points of every other partition: one file, however far
 // apart their timestamps). The rules, in order:
 //
-//  1. Hidden files: a file whose every point is hidden by tombstones is dropped.
+//  1. Hidden files: a file whose every point is hidden by tombstones, or older
+//     than retention's cutoff, is dropped. Then deleted and expired points: a
+//     file a deletion's tombstone applies to, or holding points before the
+//     cutoff, is rewritten (its window, or the mixed file alone) once sealed,
+//     or at once in a full compaction. The output is numbered above the
+//     deletion's boundary, so the rule does not fire again for it.
 //  2. Crowded windows: a maximal window (one no other window file's range
 //     contains) with `trigger` or more files is merged into one; once the
 //     window is sealed (it ends before the partition of the newest data), two
@@ -57,18 +62,28 @@ struct CompactionPolicy: Sendable {
     /// The next plan, or nil when nothing needs doing. `newest` is the largest
     /// timestamp of the data (capped by the caller at a sensible "now"); with
     /// `full` (an explicit `compact()`), two files of anything are enough.
-    func plan(files: [FileMeta], tombstones: [Tombstone], newest: Int64, full: Bool = false) -> Plan? {
+    func plan(files: [FileMeta], tombstones: [Tombstone], newest: Int64, full: Bool = false, retainedFrom: Int64 = .min) -> Plan? {
         // 1. Hidden files.
-        let hidden = files.filter { f in Self.hidden(f, by: tombstones) }.map(\.number)
+        let hidden = files.filter { f in Self.hidden(f, by: tombstones) || f.summary.maxTime < retainedFrom }.map(\.number)
         if !hidden.isEmpty { return Plan(drop: hidden) }
 
         let current = partitioning.window(newest).lowerBound
         func sealed(_ w: ClosedRange<Int64>) -> Bool { w.upperBound < current }
         let trigger = full ? 2 : self.trigger
-
-        // 2. Crowded windows.
         let windows = files.filter { !$0.mixed }
         let maximal = Self.maximalWindows(windows)
+
+        // Deleted and expired points.
+        let deletions = tombstones.filter(\.isDeletion)
+        for f in files where f.summary.minTime < retainedFrom || deletions.contains(where: { $0.applies(to: f) }) {
+            if f.mixed {
+                if full || f.summary.maxTime < current { return Plan(mixed: [f.number]) }
+            } else if let w = maximal.first(where: { $0.lowerBound <= f.rangeFirst && $0.upperBound >= f.rangeLast }), full || sealed(w) {
+                return Plan(windows: [w])
+            }
+        }
+
+        // 2. Crowded windows.
         if trigger > 0 || full {
             for w in maximal {
                 let inside = windows.filter { $0.rangeFirst >= w.lowerBound && $0.rangeLast <= w.upperBound }

@@ -27,6 +27,8 @@ struct Compactor {
         var bytesBefore: Int
         var bytesAfter: Int
         var inputFiles: Int
+        /// Numbers of the files read.
+        var inputs: Set<UInt64>
     }
 
     /// Runs `plan` on `version`. `device(id)` gives a series' device number (series
@@ -48,7 +50,7 @@ struct Compactor {
                 let number = versions.allocateFileNumbers(1)
                 written.append(number)
                 let result = try write(number: number, window: w, sources: sources, range: w, exclude: [],
-                                       cold: plan.cold, draft: plan.draft, device: device)
+                                       cold: plan.cold, draft: plan.draft, retainedFrom: version.manifest.retainedFrom, device: device)
                 var removable = false
                 for f in overlapping {
                     inputs.insert(f.meta.number)
@@ -81,7 +83,7 @@ struct Compactor {
                 let number = versions.allocateFileNumbers(1)
                 written.append(number)
                 let result = try write(number: number, window: nil, sources: sources, range: Int64.min...Int64.max,
-                                       exclude: plan.windows, cold: false, draft: false, device: device)
+                                       exclude: plan.windows, cold: false, draft: false, retainedFrom: version.manifest.retainedFrom, device: device)
                 for f in files {
                     inputs.insert(f.meta.number)
                     edit.removeFiles.insert(f.meta.number)
@@ -100,15 +102,18 @@ struct Compactor {
             for n in written { try? fs.remove(versions.path(n)) }
             throw error
         }
-        return Output(edit: edit, opened: opened, bytesBefore: before, bytesAfter: after, inputFiles: inputs.count)
+        return Output(edit: edit, opened: opened, bytesBefore: before, bytesAfter: after, inputFiles: inputs.count, inputs: inputs)
     }
 
     /// Writes the merged points of `sources` in `range` (minus the `exclude` windows)
     /// into file `number`; nil (and no file) when there are none.
     private func write(
         number: UInt64, window: ClosedRange<Int64>?, sources: [ScanFile], range: ClosedRange<Int64>,
-        exclude: [ClosedRange<Int64>], cold: Bool, draft: Bool, device: (SeriesID) -> UInt32
+        exclude: [ClosedRange<Int64>], cold: Bool, draft: Bool, retainedFrom: Int64, device: (SeriesID) -> UInt32
     ) throws(StrataError) -> (FileMeta, ChunkFile)? {
+        // Points retention dropped are not written again.
+        guard range.upperBound >= retainedFrom else { return nil }
+        let range = max(range.lowerBound, retainedFrom)...range.upperBound
         // Every series with points in range, grouped by device.
         var ids = Set<SeriesID>()
         for s in sources {

@@ -5,7 +5,8 @@ import StrataCodecs
 //
 //   1. write the chunk files; fsync each, then the directory
 //   2. append the series created since the last flush to CATALOG; fsync
-//   3. commit: the new MANIFEST (files, catalog length, walStart, sources),
+//   3. commit: the new MANIFEST (files, catalog length, walStart, sources,
+//      the memtable's deletions as tombstones),
 //      then readers see the files and the memtable goes (VersionSet.commit)
 //   4. delete the WAL segments below walStart
 //
@@ -36,6 +37,8 @@ struct FlushJob {
         var device: (SeriesID) -> UInt32
         /// Series created since the catalog's committed length, and that length.
         var newKeys: [SeriesKey]
+        /// Devices whose attributes changed, with their attributes in full.
+        var attributes: [AttributeChange] = []
         var catalogLength: Int
         var catalogSeries: Int
         /// The WAL segment from which the remaining batches start, and the last one that exists.
@@ -43,6 +46,8 @@ struct FlushJob {
         var walLast: UInt64
         /// The newest timestamp to plan with (the data's, capped near the wall clock).
         var newest: Int64
+        /// Retention's cutoff: older points are not written.
+        var retainedFrom: Int64 = .min
     }
 
     struct Output {
@@ -74,6 +79,16 @@ struct FlushJob {
         let windowSet = Set(windows)
         let needsMixed = perPartition.keys.contains { !windowSet.contains($0) }
         let fileCount = windows.count + (needsMixed ? 1 : 0)
+        // Deletions logged while this memtable was active hide the points of every file
+        // numbered below a boundary taken now, before this flush's own files (which hold
+        // what was written after them).
+        var tombstones: [Tombstone] = []
+        if !memtable.deletions.isEmpty {
+            let boundary = versions.allocateFileNumbers(1)
+            tombstones = memtable.deletions.map {
+                Tombstone(scope: .series($0.ids), first: $0.first, last: $0.last, below: Order(precedence: boundary, number: 0))
+            }
+        }
         let first = fileCount > 0 ? versions.allocateFileNumbers(fileCount) : 0
 
         // 1. Chunk files.
@@ -96,7 +111,7 @@ struct FlushJob {
             let output = ChunkFileOutput(fs: fs, directory: directory, versions: versions, blockRows: blockRows, codecOptions: codecOptions)
             let files = try output.write(targets, series: snapshots.map { ($0.device, $0.id) }) { k in
                 var out = [PointColumns](repeating: PointColumns(), count: targets.count)
-                let all = snapshots[k].snapshot.points(in: Int64.min...Int64.max)
+                let all = snapshots[k].snapshot.points(in: input.retainedFrom...Int64.max)
                 for piece in partitioning.split(all.timestamps) {
                     let n = slot[piece.window.lowerBound] ?? targets.count - 1
                     if piece.range.count == all.count { out[n] = all } else { out[n].append(contentsOf: all.slice(piece.range)) }
@@ -111,8 +126,9 @@ struct FlushJob {
             if !written.isEmpty { try fs.syncDirectory(joinPath(directory, FileNames.chunkDirectory)) }
 
             // 2. Catalog (bytes past the committed length are harmless until the manifest commits them).
-            if !input.newKeys.isEmpty {
-                let record = CatalogFile.record(firstID: SeriesID(input.catalogSeries), input.newKeys)
+            if !input.newKeys.isEmpty || !input.attributes.isEmpty {
+                var record = input.newKeys.isEmpty ? [] : CatalogFile.record(firstID: SeriesID(input.catalogSeries), input.newKeys)
+                for change in input.attributes { record += CatalogFile.record(attributes: change) }
                 let file = try fs.open(joinPath(directory, FileNames.catalog), .readWrite)
                 defer { file.close() }
                 try file.truncate(to: input.catalogLength)
@@ -124,6 +140,7 @@ struct FlushJob {
             for n in written { try? fs.remove(versions.path(n)) }
             throw error
         }
+        edit.addTombstones = tombstones
         edit.walStart = input.walStart
         edit.walLast = input.walLast
         edit.sources = memtable.sources

@@ -47,6 +47,11 @@ final class SeriesBuffer: @unchecked Sendable {
     private(set) var sortedUnique = true
     private(set) var minTime = Int64.max
     private(set) var maxTime = Int64.min
+    /// The value and quality last written at `maxTime` (the series' newest point).
+    private(set) var latestValue = 0.0
+    private(set) var latestQuality: UInt8 = 0
+    /// Bytes of the pages allocated.
+    private(set) var allocatedBytes = 0
 
     static let firstPage = 16
     // Pages double up to 512 points: a series wastes at most 511 slots, so a full
@@ -65,6 +70,7 @@ final class SeriesBuffer: @unchecked Sendable {
         var allocated = 0
         var i = range.lowerBound
         var lo = minTime, hi = maxTime
+        var lv = latestValue, lq = latestQuality
         var sorted = sortedUnique
         while i < range.upperBound {
             if tail.map({ $0.count == $0.capacity }) ?? true {
@@ -80,12 +86,17 @@ final class SeriesBuffer: @unchecked Sendable {
             let ts = page.timestamps + start, vs = page.values + start, qs = page.qualities + start
             for j in 0..<take {
                 let t = batch.timestamps[i + j]
+                let v = batch.values[i + j], q = batch.qualities[i + j]
                 if t <= hi { sorted = false }
-                hi = Swift.max(hi, t)
+                if t >= hi {
+                    hi = t
+                    lv = v
+                    lq = q
+                }
                 lo = Swift.min(lo, t)
                 ts[j] = t
-                vs[j] = batch.values[i + j]
-                qs[j] = batch.qualities[i + j]
+                vs[j] = v
+                qs[j] = q
             }
             page.count = start + take
             count += take
@@ -93,13 +104,17 @@ final class SeriesBuffer: @unchecked Sendable {
         }
         minTime = lo
         maxTime = hi
+        latestValue = lv
+        latestQuality = lq
         sortedUnique = sorted
+        allocatedBytes += allocated
         return allocated
     }
 
     /// The points written so far, as a snapshot that later appends do not touch.
     func snapshot() -> SeriesSnapshot {
-        SeriesSnapshot(pages: pages, counts: pages.map(\.count), sortedUnique: sortedUnique, minTime: minTime, maxTime: maxTime)
+        SeriesSnapshot(pages: pages, counts: pages.map(\.count), sortedUnique: sortedUnique, minTime: minTime, maxTime: maxTime,
+                       latestValue: latestValue, latestQuality: latestQuality)
     }
 }
 
@@ -110,6 +125,12 @@ struct SeriesSnapshot: @unchecked Sendable {
     let sortedUnique: Bool
     let minTime: Int64
     let maxTime: Int64
+    /// The newest point's value and quality (at `maxTime`, the last written there).
+    var latestValue = 0.0
+    var latestQuality: UInt8 = 0
+    /// Time ranges deleted after this snapshot's memtable stopped taking writes
+    /// (deletions logged in a newer memtable): their points are left out.
+    var hidden: [ClosedRange<Int64>] = []
 
     var count: Int { counts.reduce(0, +) }
 
@@ -135,6 +156,14 @@ struct SeriesSnapshot: @unchecked Sendable {
             }
         }
         if !sortedUnique { out.sortAndKeepLast() }
+        if !hidden.isEmpty {
+            var kept = PointColumns()
+            kept.reserve(out.count)
+            for i in 0..<out.count where !hidden.contains(where: { $0.contains(out.timestamps[i]) }) {
+                kept.append(out.timestamps[i], out.values[i], out.qualities[i])
+            }
+            return kept
+        }
         return out
     }
 
@@ -193,9 +222,15 @@ final class MemTable: @unchecked Sendable {
         self.generation = generation
     }
 
-    var isEmpty: Bool { points == 0 && sources.isEmpty }
+    /// Deletions logged while this memtable was active: applied to its own points at
+    /// once; to older memtables and chunk files by readers until this memtable's flush
+    /// commits them as tombstones.
+    private(set) var deletions: [Deletion] = []
+
+    var isEmpty: Bool { points == 0 && sources.isEmpty && deletions.isEmpty }
 
     func apply(_ batch: WriteBatch) {
+        if let d = batch.deletion { applyDeletion(d) }
         if let top = batch.series.max(), Int(top) >= buffers.count {
             let grown = max(Int(top) + 1, buffers.count * 2)
             bytes += (grown - buffers.count) * MemoryLayout<SeriesBuffer?>.stride
@@ -230,7 +265,41 @@ final class MemTable: @unchecked Sendable {
         for (source, position) in batch.sources { sources[source] = position }
     }
 
+    /// Removes the deleted points from this memtable (each touched series' buffer is
+    /// replaced by a new one holding what is left, so snapshots taken before keep
+    /// theirs) and records the deletion for older data.
+    private func applyDeletion(_ d: Deletion) {
+        deletions.append(d)
+        if firstWrite == nil { firstWrite = Clock.monotonicNanoseconds() }
+        for id in d.ids where Int(id) < buffers.count {
+            guard let old = buffers[Int(id)], old.count > 0, old.maxTime >= d.first, old.minTime <= d.last else { continue }
+            let all = old.snapshot().points(in: Int64.min...Int64.max)
+            var kept = PointColumns()
+            kept.reserve(all.count)
+            for i in 0..<all.count where all.timestamps[i] < d.first || all.timestamps[i] > d.last {
+                kept.append(all.timestamps[i], all.values[i], all.qualities[i])
+            }
+            let buffer = SeriesBuffer()
+            kept.timestamps.withUnsafeBufferPointer { t in
+                kept.values.withUnsafeBufferPointer { v in
+                    kept.qualities.withUnsafeBufferPointer { q in
+                        _ = buffer.append(SeriesBuffer.Columns(timestamps: t, values: v, qualities: q), 0..<kept.count)
+                    }
+                }
+            }
+            buffers[Int(id)] = buffer
+            bytes += buffer.allocatedBytes - old.allocatedBytes
+            points -= old.count - buffer.count
+        }
+    }
+
     func snapshot(_ id: SeriesID) -> SeriesSnapshot? {
         Int(id) < buffers.count ? buffers[Int(id)]?.snapshot() : nil
+    }
+
+    /// The series' newest point in this memtable (under the store's lock).
+    func latest(_ id: SeriesID) -> LatestPoint? {
+        guard Int(id) < buffers.count, let b = buffers[Int(id)], b.count > 0 else { return nil }
+        return LatestPoint(timestamp: b.maxTime, value: b.latestValue, quality: b.latestQuality)
     }
 }

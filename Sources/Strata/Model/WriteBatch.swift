@@ -21,6 +21,10 @@ struct WriteBatch: Equatable, Sendable {
     var timestamps: [Int64] = []
     var values: [Double] = []
     var qualities: [UInt8] = []
+    /// A deletion record (WAL kind 4): no points, this deletion.
+    var deletion: Deletion?
+    /// An attributes record (WAL kind 5): no points, this change.
+    var attributes: AttributeChange?
 
     var pointCount: Int { timestamps.count }
 
@@ -32,6 +36,7 @@ struct WriteBatch: Equatable, Sendable {
             && a.sources.map(\.source) == b.sources.map(\.source) && a.sources.map(\.position) == b.sources.map(\.position)
             && a.series == b.series && a.groupEnds == b.groupEnds && a.timestamps == b.timestamps
             && a.values.map(\.bitPattern) == b.values.map(\.bitPattern) && a.qualities == b.qualities
+            && a.deletion == b.deletion && a.attributes == b.attributes
     }
 
     /// An upper bound of the encoded size, for reserving and for the record limit.

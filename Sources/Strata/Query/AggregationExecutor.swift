@@ -119,6 +119,7 @@ struct AggregationExecutor: Sendable {
 
     /// The states of every group with points in `range`, and the threads used.
     func fold(range: ClosedRange<Int64>, ordered: [Int], explain: inout Explain) throws(StrataError) -> ([GroupKey: PartialAggregate], Int) {
+        guard let range = version.retained(range) else { return ([:], 1) }
         let files = version.files(overlapping: range.lowerBound, range.upperBound).map {
             ScanFile(live: $0, tombstones: version.tombstones(for: $0.meta))
         }
@@ -130,7 +131,8 @@ struct AggregationExecutor: Sendable {
         ParallelWork.run(count: chunks, threads: workers) { c in
             guard !merger.failed else { return }
             var aggregator = SeriesAggregator(filter: PointFilter(selection), bucket: executor.query.bucket,
-                                              resolution: executor.resolution, pushdown: executor.pushdown)
+                                              resolution: executor.resolution, pushdown: executor.pushdown,
+                                              needs: PartialAggregate.Needs(executor.query.aggregates))
             var groups: [GroupKey: PartialAggregate] = [:]
             var buckets: [(bucket: Int64, state: PartialAggregate)] = []
             do throws(StrataError) {

@@ -54,11 +54,37 @@ struct PartialAggregate: Sendable {
 
     init() {}
 
-    /// The state of sorted points `values[range]` at `timestamps[range]`
-    /// (a run of decoded points inside one bucket). Two passes: sum and
-    /// extremes, then the deviations from the mean (the corrected two-pass
-    /// algorithm, as the block statistics use).
-    init(timestamps: UnsafeBufferPointer<Int64>, values: UnsafeBufferPointer<Double>) {
+    /// What a query needs beyond count, extremes, first and last: the sum (sum,
+    /// avg), the moments (variance, stddev). Runs of decoded points skip the rest.
+    struct Needs: Equatable, Sendable {
+        var sum: Bool
+        var moments: Bool
+
+        static let all = Needs(sum: true, moments: true)
+
+        init(sum: Bool, moments: Bool) {
+            self.sum = sum || moments
+            self.moments = moments
+        }
+
+        init(_ aggregates: [Aggregate]) {
+            var sum = false, moments = false
+            for a in aggregates {
+                switch a {
+                case .sum, .avg: sum = true
+                case .variance, .stddev, .variancePopulation, .stddevPopulation: moments = true
+                default: break
+                }
+            }
+            self.init(sum: sum, moments: moments)
+        }
+    }
+
+    /// The state of sorted points `values` at `timestamps` (a run of decoded points
+    /// inside one bucket). Two passes: sum and extremes, then the deviations from
+    /// the mean (the corrected two-pass algorithm, as the block statistics use);
+    /// what `needs` leaves out is not computed (and reads as zero).
+    init(timestamps: UnsafeBufferPointer<Int64>, values: UnsafeBufferPointer<Double>, needs: Needs = .all) {
         let n = values.count
         guard n > 0 else { return }
         count = n
@@ -66,10 +92,24 @@ struct PartialAggregate: Sendable {
         lastTime = timestamps[n - 1]
         first = values[0]
         last = values[n - 1]
-        var s = 0.0, c = 0.0
         var lo = Double.nan, hi = Double.nan
         var nans = 0
         var finite = true
+        if !needs.sum {
+            for v in values {
+                if v.isNaN {
+                    nans += 1
+                    continue
+                }
+                if !(v >= lo) { lo = v }  // also when lo is NaN
+                if !(v <= hi) { hi = v }
+            }
+            nanCount = nans
+            min = lo
+            max = hi
+            return
+        }
+        var s = 0.0, c = 0.0
         for v in values {
             if v.isNaN {
                 nans += 1
@@ -92,7 +132,7 @@ struct PartialAggregate: Sendable {
         }
         sum = s
         sumError = c
-        m2 = BlockStatistics.deviations(values, mean: (s + c) / Double(n))
+        if needs.moments { m2 = BlockStatistics.deviations(values, mean: (s + c) / Double(n)) }
     }
 
     /// The compensated sum as one double.

@@ -20,7 +20,7 @@ struct RawScan {
     init(version: Version, series: [QuerySeries], selection: Selection) {
         self.version = version
         self.series = series
-        range = selection.timeRange.closed
+        range = selection.timeRange.closed.flatMap { version.retained($0) }
         filter = PointFilter(selection)
         files = range.map { r in
             version.files(overlapping: r.lowerBound, r.upperBound).map { ScanFile(live: $0, tombstones: version.tombstones(for: $0.meta)) }

@@ -127,14 +127,16 @@ struct ScanCounters {
 struct SeriesAggregator {
     let filter: PointFilter
     let pushdown: Bool
+    let needs: PartialAggregate.Needs
     var cutter: BucketCutter
     var counters = ScanCounters()
     private var scratch = BlockScratch()
     private var kept = PointColumns()
 
-    init(filter: PointFilter, bucket: TimeBucket?, resolution: TimestampResolution, pushdown: Bool) {
+    init(filter: PointFilter, bucket: TimeBucket?, resolution: TimestampResolution, pushdown: Bool, needs: PartialAggregate.Needs = .all) {
         self.filter = filter
         self.pushdown = pushdown
+        self.needs = needs
         cutter = BucketCutter(bucket, resolution: resolution)
     }
 
@@ -234,7 +236,7 @@ struct SeriesAggregator {
             }
             let state = timestamps.withUnsafeBufferPointer { t in
                 values.withUnsafeBufferPointer { v in
-                    PartialAggregate(timestamps: UnsafeBufferPointer(rebasing: t[i..<j]), values: UnsafeBufferPointer(rebasing: v[i..<j]))
+                    PartialAggregate(timestamps: UnsafeBufferPointer(rebasing: t[i..<j]), values: UnsafeBufferPointer(rebasing: v[i..<j]), needs: needs)
                 }
             }
             Self.add(start, state, to: &out)

@@ -10,6 +10,7 @@ import StrataCodecs
 //                newestTime:svarint
 //                files:varint file*  tombstones:varint tombstone*
 //                sources:varint (source:text position:text)*
+//                retainedFrom:svarint tiers:varint tier* stale:varint staleRange*
 //   file      := number:varint precedence:varint flags:u8 rangeFirst:svarint rangeSpan:varint
 //                size:varint points:varint series:varint minTime:svarint timeSpan:varint
 //                flags bit 0: mixed file; bit 1: cold re-pack; bit 2: draft (encoded without the
@@ -17,6 +18,9 @@ import StrataCodecs
 //   tombstone := scope:u8 [ids:varint (delta:varint)*] first:svarint span:varint
 //                belowPrecedence:varint belowNumber:varint
 //                scope 0: every series; scope 1: the listed series ids (ascending, delta coded)
+//                belowNumber 0: a deletion, hiding points of files numbered below belowPrecedence
+//   tier      := width:varint keep:varint builtThrough:svarint        keep 0: forever
+//   staleRange := tier:varint scope:u8 [ids:varint (delta:varint)*] first:svarint span:varint stamp:varint
 //   crc32c covers every byte before it.
 
 /// A live chunk file as the manifest records it.
@@ -69,9 +73,18 @@ struct Tombstone: Equatable, Sendable {
     var last: Int64
     var below: Order
 
+    /// A deletion's tombstone (`below.number == 0`) hides points of the files numbered
+    /// below `below.precedence`: the files that existed when it was committed, and the
+    /// compaction outputs made from them before they saw it (a compaction that read a
+    /// version without it and commits after it is refused, so any later output was
+    /// merged with it applied). Other tombstones hide points of files ordered below `below`.
     func applies(to file: FileMeta) -> Bool {
-        file.order < below && file.overlaps(first, last)
+        if below.number == 0 { return file.number < below.precedence && file.overlaps(first, last) }
+        return file.order < below && file.overlaps(first, last)
     }
+
+    /// A deletion's tombstone (see `applies(to:)`).
+    var isDeletion: Bool { below.number == 0 }
 
     func covers(_ id: SeriesID) -> Bool {
         switch scope {
@@ -85,6 +98,28 @@ struct Tombstone: Equatable, Sendable {
             return lo < ids.count && ids[lo] == id
         }
     }
+}
+
+/// A downsampling tier's definition and progress: rows exist for every bucket
+/// below `builtThrough` (a bucket boundary), except where a stale range says
+/// raw data changed after they were built.
+struct TierState: Equatable, Sendable {
+    /// Bucket width in timestamp units.
+    var width: Int64
+    /// How long the tier's rows are kept (nil: forever).
+    var keep: Int64?
+    var builtThrough: Int64 = .min
+}
+
+/// Buckets of a tier whose rows no longer match the raw data (late points or a
+/// deletion landed in them) and are rebuilt. `stamp` orders them: the builder
+/// clears the ranges it saw, not ones that arrived while it worked.
+struct StaleRange: Equatable, Sendable {
+    var tier: Int
+    var scope: Tombstone.Scope
+    var first: Int64
+    var last: Int64
+    var stamp: UInt64
 }
 
 struct Manifest: Equatable, Sendable {
@@ -101,6 +136,11 @@ struct Manifest: Equatable, Sendable {
     var files: [FileMeta] = []
     var tombstones: [Tombstone] = []
     var sources: [String: String] = [:]
+    /// Retention: points before this are dropped (Int64.min: none).
+    var retainedFrom: Int64 = .min
+    /// Downsampling tiers, finest first.
+    var tiers: [TierState] = []
+    var stale: [StaleRange] = []
 
     static let fileHeader = FileHeader(magic: Array("SMAN".utf8), version: 2, kind: "manifest")
 
@@ -129,18 +169,7 @@ struct Manifest: Equatable, Sendable {
         }
         out.appendVarint(tombstones.count)
         for t in tombstones {
-            switch t.scope {
-            case .all:
-                out.append(0)
-            case .series(let ids):
-                out.append(1)
-                out.appendVarint(ids.count)
-                var previous: SeriesID = 0
-                for id in ids {
-                    out.appendVarint(UInt64(id - previous))
-                    previous = id
-                }
-            }
+            Self.appendScope(t.scope, to: &out)
             out.appendSignedVarint(t.first)
             out.appendVarint(UInt64(bitPattern: t.last &- t.first))
             out.appendVarint(t.below.precedence)
@@ -151,8 +180,59 @@ struct Manifest: Equatable, Sendable {
             out.appendString(source)
             out.appendString(position)
         }
+        out.appendSignedVarint(retainedFrom)
+        out.appendVarint(tiers.count)
+        for t in tiers {
+            out.appendVarint(UInt64(t.width))
+            out.appendVarint(UInt64(t.keep ?? 0))
+            out.appendSignedVarint(t.builtThrough)
+        }
+        out.appendVarint(stale.count)
+        for r in stale {
+            out.appendVarint(r.tier)
+            Self.appendScope(r.scope, to: &out)
+            out.appendSignedVarint(r.first)
+            out.appendVarint(UInt64(bitPattern: r.last &- r.first))
+            out.appendVarint(r.stamp)
+        }
         out.appendUInt32LE(CRC32C.checksum(out))
         return out
+    }
+
+    private static func appendScope(_ scope: Tombstone.Scope, to out: inout [UInt8]) {
+        switch scope {
+        case .all:
+            out.append(0)
+        case .series(let ids):
+            out.append(1)
+            out.appendVarint(ids.count)
+            var previous: SeriesID = 0
+            for id in ids {
+                out.appendVarint(UInt64(id - previous))
+                previous = id
+            }
+        }
+    }
+
+    private static func readScope(_ r: inout ByteReader) throws(CodecError) -> Tombstone.Scope {
+        switch try r.readByte() {
+        case 0:
+            return .all
+        case 1:
+            let n = try r.readCount("tombstone series", limit: r.remaining)
+            var ids: [SeriesID] = []
+            var id: UInt64 = 0
+            for i in 0..<n {
+                let delta = try r.readVarint()
+                guard i == 0 || delta > 0 else { throw r.error(.malformed, "tombstone series not ascending") }
+                id &+= delta
+                guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id)") }
+                ids.append(SeriesID(id))
+            }
+            return .series(ids)
+        case let other:
+            throw r.error(.malformed, "unknown tombstone scope \(other)")
+        }
     }
 
     static func decode(_ bytes: [UInt8]) throws(StrataError) -> Manifest {
@@ -203,25 +283,7 @@ struct Manifest: Equatable, Sendable {
             }
             let tombstones = try r.readCount("tombstones", limit: r.remaining)
             for _ in 0..<tombstones {
-                let scope: Tombstone.Scope
-                switch try r.readByte() {
-                case 0:
-                    scope = .all
-                case 1:
-                    let n = try r.readCount("tombstone series", limit: r.remaining)
-                    var ids: [SeriesID] = []
-                    var id: UInt64 = 0
-                    for i in 0..<n {
-                        let delta = try r.readVarint()
-                        guard i == 0 || delta > 0 else { throw r.error(.malformed, "tombstone series not ascending") }
-                        id &+= delta
-                        guard id <= UInt64(SeriesID.max) else { throw r.error(.malformed, "series id \(id)") }
-                        ids.append(SeriesID(id))
-                    }
-                    scope = .series(ids)
-                case let other:
-                    throw r.error(.malformed, "unknown tombstone scope \(other)")
-                }
+                let scope = try readScope(&r)
                 let first = try r.readSignedVarint()
                 guard let last = advanced(first, by: try r.readVarint()) else { throw r.error(.malformed, "tombstone range past the end of time") }
                 let below = Order(precedence: try r.readVarint(), number: try r.readVarint())
@@ -231,6 +293,22 @@ struct Manifest: Equatable, Sendable {
             for _ in 0..<sources {
                 let source = try r.readText()
                 m.sources[source] = try r.readText()
+            }
+            m.retainedFrom = try r.readSignedVarint()
+            let tiers = try r.readCount("tiers", limit: 64)
+            for _ in 0..<tiers {
+                let width = try r.readVarint()
+                let keep = try r.readVarint()
+                guard width > 0, width <= UInt64(Int64.max), keep <= UInt64(Int64.max) else { throw r.error(.malformed, "tier width \(width) keep \(keep)") }
+                m.tiers.append(TierState(width: Int64(width), keep: keep == 0 ? nil : Int64(keep), builtThrough: try r.readSignedVarint()))
+            }
+            let stale = try r.readCount("stale ranges", limit: r.remaining)
+            for _ in 0..<stale {
+                let tier = try r.readCount("tier", limit: max(0, m.tiers.count - 1))
+                let scope = try readScope(&r)
+                let first = try r.readSignedVarint()
+                guard let last = advanced(first, by: try r.readVarint()) else { throw r.error(.malformed, "stale range past the end of time") }
+                m.stale.append(StaleRange(tier: tier, scope: scope, first: first, last: last, stamp: try r.readVarint()))
             }
             try r.expectEnd()
             return m

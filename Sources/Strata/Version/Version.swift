@@ -27,6 +27,12 @@ final class Version: Sendable {
         files.filter { $0.meta.overlaps(first, last) }
     }
 
+    /// `range` without what retention dropped (nil when nothing is left).
+    func retained(_ range: ClosedRange<Int64>) -> ClosedRange<Int64>? {
+        let lo = max(range.lowerBound, manifest.retainedFrom)
+        return lo <= range.upperBound ? lo...range.upperBound : nil
+    }
+
     /// The tombstones hiding points of `file`.
     func tombstones(for file: FileMeta) -> [Tombstone] {
         manifest.tombstones.filter { $0.applies(to: file) }
@@ -43,6 +49,12 @@ struct VersionEdit: Sendable {
     var catalog: (length: Int, series: Int)?
     var sources: [String: String] = [:]
     var newestTime: Int64?
+    /// Retention moves to this cutoff (never back).
+    var retainedFrom: Int64?
+    /// The tiers' definitions and progress, replaced whole.
+    var tiers: [TierState]?
+    var addStale: [StaleRange] = []
+    var removeStale: [StaleRange] = []
 
     /// The manifest after this edit. Tombstones that no longer hide anything in
     /// a live file are dropped.
@@ -61,6 +73,10 @@ struct VersionEdit: Sendable {
         }
         for (source, position) in sources { m.sources[source] = position }
         if let newestTime { m.newestTime = max(m.newestTime, newestTime) }
+        if let retainedFrom { m.retainedFrom = max(m.retainedFrom, retainedFrom) }
+        if let tiers { m.tiers = tiers }
+        m.stale.removeAll { removeStale.contains($0) }
+        m.stale += addStale
         if let top = addFiles.map(\.number).max() { m.nextFileNumber = max(m.nextFileNumber, top + 1) }
         return m
     }

@@ -56,10 +56,19 @@ final class VersionSet: @unchecked Sendable {
     ///
     /// On failure the edit's files are deleted if the old manifest is certainly
     /// still the durable one, and kept until a later commit otherwise.
+    ///
+    /// `abortIf` sees the current manifest first, under the commit lock: when it says so
+    /// the edit is dropped (its files deleted) and nil returned (a compaction that read a
+    /// version without a deletion committed since).
     @discardableResult
-    func commit(_ edit: VersionEdit, opened: [ChunkFile], install: (Version) -> Void = { _ in }) throws(StrataError) -> Version {
-        try commitLock.withLock { _ throws(StrataError) -> Version in
+    func commit(_ edit: VersionEdit, opened: [ChunkFile], abortIf: (Manifest) -> Bool = { _ in false },
+                install: (Version) -> Void = { _ in }) throws(StrataError) -> Version? {
+        try commitLock.withLock { _ throws(StrataError) -> Version? in
             let base = current
+            if abortIf(base.manifest) {
+                for f in opened { f.obsolete.withLock { [fs, path = f.path] in $0 = { try? fs.remove(path) } } }
+                return nil
+            }
             var manifest = edit.applied(to: base.manifest)
             manifest.nextFileNumber = max(manifest.nextFileNumber, nextNumber.withLock { $0 })
             let added = Set(edit.addFiles.map(\.number))

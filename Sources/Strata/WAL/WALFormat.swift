@@ -21,8 +21,10 @@ import StrataCodecs
 //   kind 2   := definitions uncompressedLength:varint lz4-block(batch)
 //   kind 3   := (empty) checkpoint, appended at close after a sync: everything
 //               before it was durable, so damage before it is never a torn tail
+//   kind 4   := definitions deletion        (Model/LogChanges.swift)
+//   kind 5   := definitions attributes      (Model/LogChanges.swift)
 //   definitions := count:varint [firstID:varint (device:name sensor:name){count}]
-//   (kinds 0 and 4-255 are unknown: a record with one is corrupt)
+//   (kinds 0 and 6-255 are unknown: a record with one is corrupt)
 
 enum WALFormat {
     static let fileHeader = FileHeader(magic: Array("SWAL".utf8), version: 2, kind: "WAL segment")
@@ -41,6 +43,8 @@ enum WALFormat {
         case batch = 1
         case batchLZ4 = 2
         case checkpoint = 3
+        case deletion = 4
+        case attributes = 5
     }
 
     static func header(sequence: UInt64, previousDurable: Int) -> [UInt8] {

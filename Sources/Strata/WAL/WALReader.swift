@@ -341,6 +341,12 @@ enum WALReader {
                 return (size, Array(try reader.readBytes(reader.remaining)))
             }
             batch = try WriteBatch.decode(try ByteCompression.lz4.decompress(packed, originalSize: size, limit: WALFormat.maxRecordSize))
+        case .deletion:
+            batch = WriteBatch()
+            batch.deletion = try Deletion.decode(payload)
+        case .attributes:
+            batch = WriteBatch()
+            batch.attributes = try AttributeChange.decode(payload)
         case .checkpoint:
             preconditionFailure("excluded above")
         }

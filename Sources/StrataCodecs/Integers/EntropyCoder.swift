@@ -250,69 +250,63 @@ package enum EntropyCoder {
         let m = 1 << precision
         let symbolCount = try reader.readCount("symbol count", limit: maxToken &+ 1)
         guard symbolCount >= 2 else { throw reader.error(.malformed, "rANS table needs at least 2 symbols") }
-        var freq = [UInt32](repeating: 0, count: maxToken &+ 1)
-        var cumulative = [UInt32](repeating: 0, count: maxToken &+ 1)
-        var slotSymbol = [UInt8](repeating: 0, count: m)
-        var symbol = -1
-        var sum = 0
-        for j in 0..<symbolCount {
-            let gap = try reader.readCount("symbol gap", limit: maxToken)
-            symbol = symbol &+ gap &+ 1
-            guard symbol <= maxToken else { throw reader.error(.malformed, "token \(symbol) out of range") }
-            let f: Int
-            if j < symbolCount &- 1 {
-                f = try reader.readCount("frequency", limit: m &- 1) &+ 1
-                guard sum &+ f < m else { throw reader.error(.malformed, "frequencies exceed \(m)") }
-            } else {
-                f = m &- sum
-            }
-            freq[symbol] = UInt32(f)
-            cumulative[symbol] = UInt32(sum)
-            for k in sum..<(sum &+ f) { slotSymbol[k] = UInt8(symbol) }
-            sum &+= f
-        }
-        let streamLength = try reader.readCount("rANS stream length", limit: reader.remaining)
-        let streamStart = reader.offset
-        let stream = try reader.readBytes(streamLength)
-        let rawLength = try reader.readCount("raw bit bytes", limit: reader.remaining)
-        let rawStart = reader.offset
-        let rawBytes = try reader.readBytes(rawLength)
-        let states = stateCount(count)
-        guard streamLength >= 4 &* states else {
-            throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS stream shorter than its states")
-        }
-        func state(at o: Int) throws(CodecError) -> UInt32 {
-            let v = UInt32(stream[o]) | UInt32(stream[o &+ 1]) &<< 8 | UInt32(stream[o &+ 2]) &<< 16 | UInt32(stream[o &+ 3]) &<< 24
-            guard v >= stateLow, v < stateLow &<< 8 else {
-                throw CodecError(.malformed, codec: codec, offset: streamStart &+ o, "rANS state \(v) out of range")
-            }
-            return v
-        }
-        var x = try state(at: 0)
-        var y = states == 2 ? try state(at: 4) : stateLow
-        var raw = BitReader(rawBytes)
-        let mask = UInt32(m &- 1)
-        let p = UInt32(precision)
         // Per token: frequency, cumulative frequency, and the value's base and raw
-        // bit count; per slot, the token (a byte). Small enough to build per block.
+        // bit count; per slot, the token (a byte). Built per block on the stack
+        // (only the tokens present are filled: a slot never names another).
         struct Token {
             var frequency: UInt32
             var cumulative: UInt32
             var base: UInt64
             var extra: Int
         }
-        var pos = 4 &* states
         try withUnsafeTemporaryAllocation(of: Token.self, capacity: maxToken &+ 1) { (tokens) throws(CodecError) in
-            for t in 0...maxToken {
-                let (base, extra) = tokenBase(t)
-                tokens.initializeElement(at: t, to: Token(frequency: freq[t], cumulative: cumulative[t], base: base, extra: extra))
-            }
-            try slotSymbol.withUnsafeBufferPointer { (slots) throws(CodecError) in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: m) { (slots) throws(CodecError) in
+                var symbol = -1
+                var sum = 0
+                for j in 0..<symbolCount {
+                    let gap = try reader.readCount("symbol gap", limit: maxToken)
+                    symbol = symbol &+ gap &+ 1
+                    guard symbol <= maxToken else { throw reader.error(.malformed, "token \(symbol) out of range") }
+                    let f: Int
+                    if j < symbolCount &- 1 {
+                        f = try reader.readCount("frequency", limit: m &- 1) &+ 1
+                        guard sum &+ f < m else { throw reader.error(.malformed, "frequencies exceed \(m)") }
+                    } else {
+                        f = m &- sum
+                    }
+                    let (base, extra) = tokenBase(symbol)
+                    tokens.initializeElement(at: symbol, to: Token(frequency: UInt32(f), cumulative: UInt32(sum), base: base, extra: extra))
+                    UnsafeMutableBufferPointer(rebasing: slots[sum..<(sum &+ f)]).initialize(repeating: UInt8(symbol))
+                    sum &+= f
+                }
+                let streamLength = try reader.readCount("rANS stream length", limit: reader.remaining)
+                let streamStart = reader.offset
+                let stream = try reader.readBytes(streamLength)
+                let rawLength = try reader.readCount("raw bit bytes", limit: reader.remaining)
+                let rawStart = reader.offset
+                var raw = BitReader(try reader.readBytes(rawLength))
+                let states = stateCount(count)
+                guard streamLength >= 4 &* states else {
+                    throw CodecError(.malformed, codec: codec, offset: streamStart, "rANS stream shorter than its states")
+                }
+                func state(at o: Int) throws(CodecError) -> UInt32 {
+                    let v = UInt32(stream[o]) | UInt32(stream[o &+ 1]) &<< 8 | UInt32(stream[o &+ 2]) &<< 16 | UInt32(stream[o &+ 3]) &<< 24
+                    guard v >= stateLow, v < stateLow &<< 8 else {
+                        throw CodecError(.malformed, codec: codec, offset: streamStart &+ o, "rANS state \(v) out of range")
+                    }
+                    return v
+                }
+                var x = try state(at: 0)
+                var y = states == 2 ? try state(at: 4) : stateLow
+                let mask = UInt32(m &- 1)
+                let p = UInt32(precision)
+                var pos = 4 &* states
                 let bytes = stream.baseAddress!
+                let tokenTable = tokens.baseAddress!, slotBase = slots.baseAddress!
                 @inline(__always)
                 func step(_ x: inout UInt32) throws(CodecError) -> Token {
                     let slot = x & mask
-                    let e = tokens[Int(slots[Int(slot)])]
+                    let e = tokenTable[Int(slotBase[Int(slot)])]
                     x = e.frequency &* (x &>> p) &+ slot &- e.cumulative
                     while x < stateLow {
                         guard pos < streamLength else {
@@ -339,11 +333,11 @@ package enum EntropyCoder {
                     dst[i] = e.extra == 0 ? e.base : e.base | raw.readWide(e.extra)
                     i &+= 1
                 }
+                guard x == stateLow, y == stateLow, pos == streamLength else {
+                    throw CodecError(.malformed, codec: codec, offset: streamStart &+ pos, "rANS stream does not end in its initial states")
+                }
+                try raw.expectEnd(codec: codec, start: rawStart)
             }
         }
-        guard x == stateLow, y == stateLow, pos == streamLength else {
-            throw CodecError(.malformed, codec: codec, offset: streamStart &+ pos, "rANS stream does not end in its initial states")
-        }
-        try raw.expectEnd(codec: codec, start: rawStart)
     }
 }
