@@ -42,6 +42,12 @@ let package = Package(
             dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
             path: "Sources/QueryPeers"
         ),
+        // The queries issue's other targets: latest of 100K series, a year from a tier, 50M-point scans.
+        .executableTarget(
+            name: "query-report",
+            dependencies: ["BenchmarkSupport", .product(name: "Strata", package: "Strata")],
+            path: "Sources/QueryReport"
+        ),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [

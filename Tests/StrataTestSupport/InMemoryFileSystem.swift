@@ -250,6 +250,7 @@ package final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         try state.withLock { (s) throws(StrataError) in
             try Self.check(&s, .remove, path)
             s.current[path] = nil
+            s.directories.remove(path)
         }
     }
 

@@ -19,6 +19,8 @@ struct Arguments {
     var seconds = 1.0
     /// Run only these queries (for profiling).
     var only: Set<String> = []
+    var noTiers = false
+    var explain = false
 
     init() {
         var args = CommandLine.arguments.dropFirst()
@@ -28,8 +30,10 @@ struct Arguments {
             case "--json": json = args.popFirst()
             case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
             case "--only": only.insert(args.popFirst() ?? "")
+            case "--no-tiers": noTiers = true
+            case "--explain": explain = true
             default:
-                FileHandle.standardError.write("usage: query-peers [--store DIR] [--json FILE] [--seconds S] [--only Qn]...\n".data(using: .utf8)!)
+                FileHandle.standardError.write("usage: query-peers [--store DIR] [--json FILE] [--seconds S] [--only Qn]... [--no-tiers]\n".data(using: .utf8)!)
                 exit(2)
             }
         }
@@ -45,15 +49,24 @@ func cpuSeconds() -> Double {
 let args = Arguments()
 let start: Int64 = 1_767_225_600_000  // the fleet's first timestamp (2026-01-01T00:00:00Z)
 let hour: Int64 = 3_600_000
+let day: Int64 = 24 * hour
+
+/// The store's options: defaults, plus the downsampling tiers of the example
+/// (1 minute kept 90 days, 1 hour kept 5 years) unless --no-tiers.
+func storeOptions() -> Options {
+    var o = Options()
+    if !args.noTiers { o.tiers = [Tier(width: 60_000, keep: 90 * day), Tier(width: hour, keep: 5 * 365 * day)] }
+    return o
+}
 let end = start + 48 * hour
-let marker = args.store + "/.loaded-fleet-2d"
+let marker = args.store + (args.noTiers ? "/.loaded-fleet-2d" : "/.loaded-fleet-2d-tiers")
 
 if !FileManager.default.fileExists(atPath: marker) {
     try? FileManager.default.removeItem(atPath: args.store)
     FileHandle.standardError.write("loading the 2-day fleet into \(args.store)\n".data(using: .utf8)!)
     let fleet = try Dataset.fleet(duration: "2d")
     let readings = fleet.readings()
-    let store = try Store(at: args.store)
+    let store = try Store(at: args.store, options: storeOptions())
     let t0 = monotonicSeconds()
     var i = 0
     while i < readings.count {
@@ -67,10 +80,11 @@ if !FileManager.default.fileExists(atPath: marker) {
     _ = FileManager.default.createFile(atPath: marker, contents: nil)
 }
 
-let store = try Store(at: args.store)
+let store = try Store(at: args.store, options: storeOptions())
 
 /// Runs `body` for about `seconds` after three warm-up runs; median wall ms and mean CPU ms.
-func measure(_ body: () throws -> Any) throws -> (ms: Double, cpuMs: Double, runs: Int, answer: Any) {
+/// The answer is turned into JSON-ready rows once, outside the timed runs.
+func measure(_ body: () throws -> Any, answer convert: (Any) -> Any = { $0 }) throws -> (ms: Double, cpuMs: Double, runs: Int, answer: Any) {
     var answer: Any = 0
     for _ in 0..<3 { answer = try body() }
     var times: [Double] = []
@@ -83,7 +97,7 @@ func measure(_ body: () throws -> Any) throws -> (ms: Double, cpuMs: Double, run
     }
     let cpu = (cpuSeconds() - cpu0) / Double(times.count)
     times.sort()
-    return (times[times.count / 2] * 1e3, cpu * 1e3, times.count, answer)
+    return (times[times.count / 2] * 1e3, cpu * 1e3, times.count, convert(answer))
 }
 
 func rows(_ r: [AggregateRow]) -> [[Any]] {
@@ -97,49 +111,59 @@ func rows(_ r: [AggregateRow]) -> [[Any]] {
     }
 }
 
+nonisolated(unsafe) var explainedOnce = Set<String>()
+/// With --explain, prints a query's plan once.
+func explained(_ r: AggregationResult) -> AggregationResult {
+    if args.explain && explainedOnce.insert(r.explain.description).inserted {
+        FileHandle.standardError.write("explain:\n\(r.explain)\n".data(using: .utf8)!)
+    }
+    return r
+}
+
 nonisolated(unsafe) var results: [[String: Any]] = []
-func report(_ name: String, _ what: String, _ body: () throws -> Any) throws {
+func report(_ name: String, _ what: String, answer convert: (Any) -> Any = { $0 }, _ body: () throws -> Any) throws {
     guard args.only.isEmpty || args.only.contains(name) else { return }
-    let m = try measure(body)
+    let m = try measure(body, answer: convert)
     results.append(["query": name, "what": what, "ms": m.ms, "cpu_ms": m.cpuMs, "runs": m.runs, "answer": m.answer])
     FileHandle.standardError.write(String(format: "%@  %9.4f ms  (cpu %.4f ms, %d runs)  %@\n", name, m.ms, m.cpuMs, m.runs, what).data(using: .utf8)!)
 }
 
 // Q1: one series' hourly avg/min/max/count over the whole span.
-try report("Q1", "hourly avg/min/max/count of sensor-00042 temperature, 48 h") {
+let aggregateRows: (Any) -> Any = { rows($0 as! [AggregateRow]) }
+try report("Q1", "hourly avg/min/max/count of sensor-00042 temperature, 48 h", answer: aggregateRows) {
     var q = Aggregation(aggregates: [.avg, .min, .max, .count])
     q.selection = Selection(devices: .equals("sensor-00042"), sensorTypes: .equals("temperature"), timeRange: TimeRange(from: start, until: end))
     q.bucket = TimeBucket(.fixed(hour))
-    return rows(try store.aggregate(q).rows)
+    return try explained(store.aggregate(q)).rows
 }
 // Q2: hourly average per device of one sensor type over the last 24 h.
-try report("Q2", "hourly avg per device of temperature, last 24 h") {
+try report("Q2", "hourly avg per device of temperature, last 24 h", answer: aggregateRows) {
     var q = Aggregation(aggregates: [.avg])
     q.selection = Selection(sensorTypes: .equals("temperature"), timeRange: TimeRange(from: end - 24 * hour, until: end))
     q.bucket = TimeBucket(.fixed(hour))
     q.groupBy = [.device]
-    return rows(try store.aggregate(q).rows)
+    return try explained(store.aggregate(q)).rows
 }
 // Q3: last value per device of one sensor type.
-try report("Q3", "latest temperature per device") {
-    try store.latest(Selection(sensorTypes: .equals("temperature"))).map { [$0.deviceID, $0.timestamp, $0.value] as [Any] }
+try report("Q3", "latest temperature per device", answer: { r in (r as! [Reading]).map { [$0.deviceID, $0.timestamp, $0.value] as [Any] } }) {
+    try store.latest(Selection(sensorTypes: .equals("temperature")))
 }
 // Q4: raw points of one series in a 1-hour window.
-try report("Q4", "raw points of sensor-00042 temperature, 1 h") {
+try report("Q4", "raw points of sensor-00042 temperature, 1 h", answer: { runs in
+    (runs as! [SeriesPoints]).flatMap { run in (0..<run.count).map { [run.timestamps[$0], run.values[$0]] as [Any] } }
+}) {
     var cursor = try store.scan(Selection(devices: .equals("sensor-00042"), sensorTypes: .equals("temperature"),
                                           timeRange: TimeRange(from: start + 12 * hour, until: start + 13 * hour)))
-    var out: [[Any]] = []
-    while let run = try cursor.next() {
-        for i in 0..<run.count { out.append([run.timestamps[i], run.values[i]]) }
-    }
-    return out
+    var runs: [SeriesPoints] = []
+    while let run = try cursor.next() { runs.append(run) }
+    return runs
 }
 // Q5: daily average and count per sensor type over everything.
-try report("Q5", "daily avg and count per sensor type, everything") {
+try report("Q5", "daily avg and count per sensor type, everything", answer: aggregateRows) {
     var q = Aggregation(aggregates: [.avg, .count])
     q.bucket = TimeBucket(.fixed(24 * hour))
     q.groupBy = [.sensorType]
-    return rows(try store.aggregate(q).rows)
+    return try explained(store.aggregate(q)).rows
 }
 try store.close()
 

@@ -102,6 +102,23 @@ public struct Options: Sendable {
     /// event says so.
     public var maxDiskBytes: Int?
 
+    /// Downsampling tiers (default `nil`: the tiers the store has, none for a
+    /// new store). Each tier keeps, per series and bucket of its width, what
+    /// every aggregate needs (count, sum, M2, minimum, maximum, first and
+    /// last with their times), built in the background as data is flushed and
+    /// rebuilt where late points or deletes land. An aggregation whose bucket
+    /// is a multiple of a tier's width (and aligned with it) reads the
+    /// coarsest such tier where it is complete, and raw data elsewhere; the
+    /// result is the same. A tier outlives raw ``retention`` by its own
+    /// ``Tier/keep``. Giving a list changes the store's tiers: new ones are
+    /// built from the raw data still kept, removed ones are deleted.
+    ///
+    /// ```swift
+    /// options.tiers = [Tier(width: 60_000, keep: 90 * 86_400_000),      // 1 minute, 90 days
+    ///                  Tier(width: 3_600_000, keep: 5 * 365 * 86_400_000)] // 1 hour, 5 years
+    /// ```
+    public var tiers: [Tier]?
+
     /// Threads one aggregation may use (default 0: one per processor). Large
     /// queries split their series into fixed chunks of 64, so results do not
     /// depend on the number of threads; small ones run on the caller's thread.
@@ -154,6 +171,14 @@ public struct Options: Sendable {
         }
         if let r = retention, r <= 0 { throw fail("retention \(r) must be positive") }
         if let b = maxDiskBytes, b <= 0 { throw fail("maxDiskBytes \(b) must be positive") }
+        if let tiers {
+            guard tiers.count <= Tier.maxTiers else { throw fail("\(tiers.count) tiers; at most \(Tier.maxTiers)") }
+            for t in tiers {
+                guard t.width > 0, t.width <= Tier.maxWidth else { throw fail("tier width \(t.width) is outside 1...\(Tier.maxWidth)") }
+                if let k = t.keep, k <= 0 { throw fail("tier keep \(k) must be positive") }
+            }
+            guard Set(tiers.map(\.width)).count == tiers.count else { throw fail("two tiers have the same width") }
+        }
         guard queryThreads >= 0 else { throw fail("queryThreads \(queryThreads) is negative") }
         guard cacheBytes >= 0 else { throw fail("cacheBytes \(cacheBytes) is negative") }
         if let d = partitionDuration, d <= 0 { throw fail("partitionDuration \(d) must be positive") }
@@ -194,4 +219,28 @@ public struct ColdCompression: Sendable, Equatable {
         self.level = level
         self.afterPartitions = afterPartitions
     }
+}
+
+/// A downsampling tier (``Options/tiers``): per series, one row per bucket of
+/// `width` timestamp units, aligned like TimescaleDB's `time_bucket` (from
+/// 2000-01-03T00:00:00Z, a Monday), kept for `keep`.
+///
+/// ```swift
+/// let hourly = Tier(width: 3_600_000, keep: 5 * 365 * 86_400_000)   // milliseconds store
+/// ```
+public struct Tier: Sendable, Hashable {
+    /// Bucket width in timestamp units (1 to 2^53).
+    public var width: Int64
+    /// How long rows are kept before the newest (nil: forever).
+    public var keep: Int64?
+
+    /// Creates a tier of buckets `width` units wide, kept for `keep` units.
+    public init(width: Int64, keep: Int64? = nil) {
+        self.width = width
+        self.keep = keep
+    }
+
+    static let maxTiers = 8
+    /// Times within a bucket are stored as doubles: exact up to 2^53 units.
+    static let maxWidth: Int64 = 1 << 53
 }

@@ -53,6 +53,69 @@ extension ChunkFile {
     }
 }
 
+extension ChunkFile {
+    /// The points of several series in `range` (nil for one the file lacks there),
+    /// their blocks' bytes read in one positional read: several columns of one device
+    /// (a downsampling tier's row) cost one read, not one each.
+    func read(_ ids: [SeriesID], in range: ClosedRange<Int64>) throws(StrataError) -> [PointColumns?] {
+        var wanted: [(entry: SeriesEntry, group: ParsedGroup, blocks: [Int])?] = []
+        var lo = Int.max, hi = Int.min
+        var parsed: (index: Int32, group: ParsedGroup)?  // the ids are usually of one group
+        for id in ids {
+            guard let loc = locator(id), loc.maxTime >= range.lowerBound, loc.minTime <= range.upperBound else {
+                wanted.append(nil)
+                continue
+            }
+            let group: ParsedGroup
+            if let p = parsed, p.index == loc.group {
+                group = p.group
+            } else {
+                group = try self.group(Int(loc.group))
+                parsed = (loc.group, group)
+            }
+            guard let entry = group.entries.first(where: { $0.id == id }) else {
+                throw StrataError(.corruption, "series \(id) is missing from its group", file: name)
+            }
+            let blocks = entry.blocks.indices.filter {
+                entry.blocks[$0].count > 0 && entry.blocks[$0].time.maxTime >= range.lowerBound && entry.blocks[$0].time.minTime <= range.upperBound
+            }
+            guard let first = blocks.first, let last = blocks.last else {
+                wanted.append(nil)
+                continue
+            }
+            lo = min(lo, entry.blocks[first].bytes.lowerBound)
+            hi = max(hi, entry.blocks[last].bytes.upperBound)
+            if entry.sharedTimestamps {
+                lo = min(lo, entry.blocks[first].time.offset)
+                hi = max(hi, entry.blocks[last].time.offset + entry.blocks[last].time.length)
+            }
+            wanted.append((entry, group, blocks))
+        }
+        guard lo < hi else { return ids.map { _ in nil } }
+        let region = try data(lo..<hi)
+        var scratch = BlockScratch()
+        return try wanted.map { (w) throws(StrataError) -> PointColumns? in
+            guard let w else { return nil }
+            var reader = BlockReader(file: self, entry: w.entry, group: w.group, blocks: w.blocks, region: region, start: lo)
+            var out = PointColumns()
+            for b in w.blocks {
+                let n = try reader.decode(b, into: &scratch)
+                let block = w.entry.blocks[b]
+                if block.time.minTime >= range.lowerBound && block.time.maxTime <= range.upperBound {
+                    out.timestamps.append(contentsOf: scratch.timestamps[0..<n])
+                    out.values.append(contentsOf: scratch.values[0..<n])
+                    out.qualities.append(contentsOf: scratch.qualities[0..<n])
+                } else {
+                    for i in 0..<n where range.contains(scratch.timestamps[i]) {
+                        out.append(scratch.timestamps[i], scratch.values[i], scratch.qualities[i])
+                    }
+                }
+            }
+            return out
+        }
+    }
+}
+
 /// Decodes chosen blocks of one series entry, reading their bytes once.
 struct BlockReader {
     let file: ChunkFile
@@ -71,6 +134,22 @@ struct BlockReader {
         self.entry = entry
         self.group = group
         pending = blocks
+    }
+
+    /// Prepares to decode blocks `blocks` from bytes already read: `region` holds the
+    /// data region from offset `start` and covers the blocks (and shared timestamps).
+    init(file: ChunkFile, entry: SeriesEntry, group: ParsedGroup, blocks: [Int], region: [UInt8], start: Int) {
+        self.file = file
+        self.entry = entry
+        self.group = group
+        pending = blocks
+        self.region = region
+        regionStart = start
+        if entry.sharedTimestamps {
+            times = region
+            timesStart = start
+        }
+        loaded = true
     }
 
     /// The blocks to be decoded; their bytes are read at the first `decode`.

@@ -71,7 +71,7 @@ extension Engine {
                 attributes: changed.keys.sorted().map { s.catalog.attributeRecord($0) }, catalogLength: base.catalogLength,
                 catalogSeries: base.catalogSeries, walStart: s.memtables.active.firstSegment, walLast: log!.sequence,
                 newest: planningNewest(max(base.newestTime, memtable.points > 0 ? memtable.maxTime : .min)),
-                retainedFrom: base.retainedFrom), changed)
+                retainedFrom: base.retainedFrom, tiers: base.tiers.count), changed)
         }
         let job = FlushJob(fs: fs, directory: directory, versions: versions, partitioning: partitioning, blockRows: options.blockRows,
                            codecOptions: codecOptions)
@@ -161,6 +161,20 @@ extension Engine {
                 } catch {
                     failure = error
                     break
+                }
+            }
+            // Tiers: new buckets and stale rows; all of it, and the tiers' own compaction,
+            // for compact().
+            if failure == nil && !tierStores.isEmpty && !state.withLock({ $0.closed }) {
+                do throws(StrataError) {
+                    if work.full {
+                        try buildTiers()
+                        for t in tierStores { try t.engine.compact() }
+                    } else if try buildTiers(steps: 16) {
+                        state.withLock { $0.compactionWanted = true }
+                    }
+                } catch {
+                    failure = error
                 }
             }
             state.withLock { s in

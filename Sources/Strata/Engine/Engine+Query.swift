@@ -14,20 +14,54 @@ extension Engine {
             try checkOpen(s)
             let version = readVersion(s)
             let ids = try selectSeries(selection, in: s)
+            s.catalog.rankNames()
             let series = ids.map { id in
-                QuerySeries(series: SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtableSnapshots(id, s)),
-                            device: s.catalog.deviceNumber(of: id), sensor: s.catalog.sensorNumber(of: id))
+                let d = s.catalog.deviceNumber(of: id), k = s.catalog.sensorNumber(of: id)
+                return QuerySeries(series: SnapshotSeries(id: id, key: s.catalog.key(id), memtables: memtableSnapshots(id, s)),
+                                   device: d, sensor: k, deviceRank: s.catalog.deviceRank[Int(d)], sensorRank: s.catalog.sensorRank[Int(k)])
             }
             return (version, series)
         }
     }
 
-    /// Runs an aggregation (`pushdown: false` decodes every block, for tests).
-    func aggregate(_ query: Aggregation, pushdown: Bool = true) throws(StrataError) -> AggregationResult {
+    /// One aggregation run twice on one snapshot: with block statistics, and decoding
+    /// every block (tests: the two must agree bit for bit).
+    func aggregateBothWays(_ query: Aggregation) throws(StrataError) -> (pushdown: AggregationResult, decoded: AggregationResult) {
+        let (version, series) = try querySnapshot(query.selection)
+        func run(_ pushdown: Bool) throws(StrataError) -> AggregationResult {
+            try AggregationExecutor(version: version, series: series, query: query, resolution: resolution, pushdown: pushdown,
+                                    threads: options.queryThreads == 0 ? ParallelWork.processors : options.queryThreads,
+                                    blockRows: options.blockRows).run()
+        }
+        return (try run(true), try run(false))
+    }
+
+    /// Per tier, what the memtables changed below its horizon (late points, deletions).
+    func lateSpans() throws(StrataError) -> [[SeriesID: ClosedRange<Int64>]] {
+        guard !tierStores.isEmpty else { return [] }
+        return state.withLock { s in
+            tierStores.indices.map { t in
+                var spans = s.memtables.frozen?.lateSpans(tier: t) ?? [:]
+                for (id, r) in s.memtables.active.lateSpans(tier: t) {
+                    spans[id] = spans[id].map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
+                }
+                return spans
+            }
+        }
+    }
+
+    /// Runs an aggregation (`pushdown: false` decodes every block, `tiers: false` reads
+    /// raw data only: for tests).
+    func aggregate(_ query: Aggregation, pushdown: Bool = true, tiers useTiers: Bool = true, alwaysTiers: Bool = false) throws(StrataError) -> AggregationResult {
+        // Late spans first: the snapshot taken after them sees their points (a flush in
+        // between turns them into stale ranges of the manifest it sees).
+        let late = useTiers ? try lateSpans() : []
         let (version, series) = try querySnapshot(query.selection)
         let threads = options.queryThreads == 0 ? ParallelWork.processors : options.queryThreads
-        let executor = AggregationExecutor(version: version, series: series, query: query, resolution: resolution,
-                                           pushdown: pushdown, threads: threads)
+        let tiers = useTiers ? try tierSnapshots(query, series: series, version: version, late: late) : []
+        var executor = AggregationExecutor(version: version, series: series, query: query, resolution: resolution,
+                                           pushdown: pushdown, threads: threads, tiers: tiers, blockRows: options.blockRows)
+        executor.alwaysTiers = alwaysTiers
         return try executor.run()
     }
 }
@@ -46,6 +80,7 @@ extension Engine {
             var sensor: UInt32
             var memory: LatestPoint?
             var files: LatestPoint??
+            var rank: (Int32, Int32)
         }
         let (version, epoch, wanted, pending) = try state.withLock { (s) throws(StrataError) -> (Version, UInt64, [Wanted], Bool) in
             try checkOpen(s)
@@ -54,22 +89,19 @@ extension Engine {
             // A deletion not yet committed: memory and the table may hold deleted points.
             if ids.contains(where: { pendingDeletion($0, s) }) { return (versions.current, 0, [], true) }
             let frozen = s.memtables.frozen, active = s.memtables.active
+            s.catalog.rankNames()
             return (versions.current, s.latest.epoch, ids.map { id in
-                Wanted(id: id, key: s.catalog.key(id), device: s.catalog.deviceNumber(of: id), sensor: s.catalog.sensorNumber(of: id),
-                       memory: LatestPoint.newest(frozen?.latest(id), active.latest(id)), files: s.latest.lookup(id))
-            }, false)
+                let d = s.catalog.deviceNumber(of: id), k = s.catalog.sensorNumber(of: id)
+                return Wanted(id: id, key: s.catalog.key(id), device: d, sensor: k,
+                              memory: LatestPoint.newest(frozen?.latest(id), active.latest(id)), files: s.latest.lookup(id),
+                              rank: (s.catalog.deviceRank[Int(d)], s.catalog.sensorRank[Int(k)]))
+            }.sorted { $0.rank < $1.rank }, false)
         }
         if pending { return try latestByScanning(selection, range: range) }
         var learned: [(SeriesID, LatestPoint?)] = []
         var out: [(key: SeriesKey, point: LatestPoint)] = []
         var outOfRange = false
-        var order: [QuerySeries] = []
-        order.reserveCapacity(wanted.count)
         for w in wanted {
-            order.append(QuerySeries(series: SnapshotSeries(id: w.id, key: w.key, memtables: []), device: w.device, sensor: w.sensor))
-        }
-        for i in AggregationExecutor.nameOrder(order) {
-            let w = wanted[i]
             var files: LatestPoint?
             if let known = w.files {
                 files = known

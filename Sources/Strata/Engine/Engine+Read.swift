@@ -154,6 +154,13 @@ extension Engine {
     /// files and log), keeping open files that are still live.
     func refresh() throws(StrataError) {
         guard readOnly else { return }
+        try refreshRaw()
+        // Tiers after the raw store: their rows are written before the raw manifest
+        // says they exist, so tiers read later hold at least what it claims.
+        for t in tierStores { try t.engine.refresh() }
+    }
+
+    private func refreshRaw() throws(StrataError) {
         let reuse = Dictionary(uniqueKeysWithValues: versions.current.files.map { ($0.meta.number, $0.file) })
         let opened = try StoreOpening.openReadOnly(directory: directory, options: options, cache: cache, reuse: reuse)
         let byNumber = Dictionary(uniqueKeysWithValues: opened.files.map { ($0.number, $0) })

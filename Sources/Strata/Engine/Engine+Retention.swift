@@ -47,7 +47,4 @@ extension Engine {
         total += tierBytes()
         return total
     }
-
-    /// Bytes of the tiers' chunk files (none until tiers exist).
-    func tierBytes() -> Int { 0 }
 }

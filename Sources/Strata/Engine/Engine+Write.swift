@@ -131,7 +131,7 @@ extension Engine {
                 firstID: SeriesID(first), (first..<s.catalog.count).map { s.catalog.key(SeriesID($0)) })
             let end = try log.append(payload.kind, [definitions, payload.bytes])
             s.loggedThrough = s.catalog.count
-            s.memtables.active.apply(batch)
+            s.memtables.active.apply(batch, lateBefore: tierStores.isEmpty ? [] : tierHorizons(s))
             if let d = batch.deletion { s.latest.forget(d.ids) }
             if let change = batch.attributes { s.attributesDirty[s.catalog.apply(change), default: 0] += 1 }
             s.statistics.pointsWritten += batch.pointCount

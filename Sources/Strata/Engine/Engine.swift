@@ -53,6 +53,8 @@ final class Engine: @unchecked Sendable {
         var compacting = false
         /// The last retention run could not meet the disk limit (reported once).
         var reportedOverBudget = false
+        /// Per tier, the horizon the builder is building to (Int64.min when idle).
+        var tierBuilding: [Int64] = []
         /// Devices whose attributes changed since the catalog file last recorded them,
         /// with a count of changes (a flush clears a device only if none came meanwhile).
         var attributesDirty: [UInt32: Int] = [:]
@@ -74,6 +76,8 @@ final class Engine: @unchecked Sendable {
     private(set) var salvage: SalvageReport
     private let lock: (any FileLock)?
     private var threads: [BackgroundThread] = []
+    /// Downsampling tiers, finest first (the manifest's order).
+    let tierStores: [TierStore]
 
     var partitionDuration: Int64 { partitioning.duration }
 
@@ -124,6 +128,27 @@ final class Engine: @unchecked Sendable {
         state = ConditionLock(s)
         salvage = opened.salvage
         recovery = opened.recovery
+        // Tiers: a store each, under tiers/<width>/.
+        var stores: [TierStore] = []
+        do throws(StrataError) {
+            if !opened.manifest.tiers.isEmpty && !readOnly {
+                let root = joinPath(directory, FileNames.tierDirectory)
+                if !fs.exists(root) {
+                    try fs.createDirectory(root)
+                    try fs.syncDirectory(directory)
+                }
+            }
+            for t in opened.manifest.tiers {
+                let tierOptions = TierSetup.options(options, resolution: opened.manifest.resolution,
+                                                    partitionDuration: opened.manifest.partitionDuration, keep: t.keep)
+                stores.append(TierStore(width: t.width, engine: try Engine(directory: TierStore.directory(directory, width: t.width), options: tierOptions)))
+            }
+        } catch {
+            for s in stores { try? s.engine.close() }
+            opened.lock?.release()
+            throw error
+        }
+        tierStores = stores
         if readOnly {
             log = nil
         } else {
@@ -133,6 +158,7 @@ final class Engine: @unchecked Sendable {
                 let previous = opened.replay.lastSequence + 1 == sequence ? opened.replay.lastLength : 0
                 log = CommitLog(writer: try WALWriter(fs: fs, directory: directory, sequence: sequence, previousDurable: previous))
             } catch {
+                for t in tierStores { try? t.engine.close() }
                 opened.lock?.release()
                 throw error
             }
@@ -146,6 +172,7 @@ final class Engine: @unchecked Sendable {
                 try versions.commit(edit, opened: [])
             } catch {
                 try? log.close(checkpoint: false)
+                for t in tierStores { try? t.engine.close() }
                 opened.lock?.release()
                 throw error
             }
@@ -154,6 +181,7 @@ final class Engine: @unchecked Sendable {
             var report = salvage
             do throws(StrataError) { try salvageDamagedBlocks(into: &report) } catch {
                 try? log?.close(checkpoint: false)
+                for t in tierStores { try? t.engine.close() }
                 opened.lock?.release()
                 throw error
             }
@@ -234,6 +262,9 @@ final class Engine: @unchecked Sendable {
             do throws(StrataError) { try log.close(checkpoint: true) } catch { failure = failure ?? error }
         }
         lock?.release()
+        for t in tierStores {
+            do throws(StrataError) { try t.engine.close() } catch { failure = failure ?? error }
+        }
         if let failure { throw failure.relative(to: directory) }
     }
 }

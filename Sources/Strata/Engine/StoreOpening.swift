@@ -94,6 +94,15 @@ enum StoreOpening {
                 try fs.writeAtomically(live.encode(), to: manifestPath, directory: directory)
                 files = files.filter { f in live.files.contains { $0.number == f.number } }
             }
+            // Tiers as the options want them (new ones start empty, removed ones go).
+            let (tiers, stale) = TierSetup.reconcile(live.tiers, stale: live.stale, wanted: options.tiers)
+            if tiers != live.tiers || stale != live.stale {
+                let removed = live.tiers.filter { t in !tiers.contains { $0.width == t.width } }
+                live.tiers = tiers
+                live.stale = stale
+                try fs.writeAtomically(live.encode(), to: manifestPath, directory: directory)
+                for t in removed { try fs.removeTree(TierStore.directory(directory, width: t.width)) }
+            }
             var opened = try replay(fs: fs, directory: directory, manifest: live, catalog: catalog, repair: true, salvage: options.salvage)
             opened.files = files
             opened.lock = lock
@@ -292,6 +301,7 @@ enum StoreOpening {
         var unattributable: [(UInt64, WALDamage)] = []
         let memtable = MemTable(firstSegment: manifest.walStart, generation: 1)
         var attributeDevices = Set<UInt32>()
+        let horizons = manifest.tiers.map(\.builtThrough)
         let result = try WALRecovery.replay(
             fs: fs, directory: directory, walStart: manifest.walStart, walLast: manifest.walLast, repair: repair, salvage: salvage
         ) { (batch, sequence, record) throws(StrataError) in
@@ -313,7 +323,7 @@ enum StoreOpening {
                 unattributable.append((sequence, WALDamage(offset: record.start, length: record.end - record.start, reason: problem + "; skipped")))
                 return
             }
-            memtable.apply(batch)
+            memtable.apply(batch, lateBefore: horizons)
             if let change = batch.attributes { attributeDevices.insert(catalog.apply(change)) }
             report.points += batch.pointCount
         }

@@ -26,6 +26,22 @@ struct SeriesCatalog: Sendable {
     /// key -> value -> devices, for filters.
     private(set) var attributes: [UInt32: [(key: String, value: String)]] = [:]
     private var attributeIndex: [NameKey: [NameKey: Set<UInt32>]] = [:]
+    /// Each device's and sensor type's rank in name (bytes) order, for ordering results
+    /// without comparing names; recomputed when names were added (`rankNames()`).
+    private(set) var deviceRank: [Int32] = []
+    private(set) var sensorRank: [Int32] = []
+
+    /// Brings the name ranks up to date (a sort of the names when some were added).
+    mutating func rankNames() {
+        func ranks(_ names: [String]) -> [Int32] {
+            let order = names.indices.sorted { bytesPrecede(names[$0], names[$1]) }
+            var out = [Int32](repeating: 0, count: names.count)
+            for (r, i) in order.enumerated() { out[i] = Int32(r) }
+            return out
+        }
+        if deviceRank.count != deviceNames.count { deviceRank = ranks(deviceNames) }
+        if sensorRank.count != sensorNames.count { sensorRank = ranks(sensorNames) }
+    }
     /// Postings: series ids per device number and per sensor number, ascending.
     private(set) var seriesOfDevice: [[SeriesID]] = []
     private(set) var seriesOfSensor: [[SeriesID]] = []

@@ -48,6 +48,8 @@ struct FlushJob {
         var newest: Int64
         /// Retention's cutoff: older points are not written.
         var retainedFrom: Int64 = .min
+        /// Tiers whose built buckets this memtable changed (late points, deletions).
+        var tiers: Int = 0
     }
 
     struct Output {
@@ -141,6 +143,21 @@ struct FlushJob {
             throw error
         }
         edit.addTombstones = tombstones
+        // Tier rows this memtable made stale: one range per tier for its late points,
+        // one per deletion (a deletion's whole buckets are emptied even below raw retention).
+        if input.tiers > 0 && (!memtable.deletions.isEmpty || (0..<input.tiers).contains { !memtable.lateSpans(tier: $0).isEmpty }) {
+            let stamp = versions.allocateFileNumbers(1)
+            for t in 0..<input.tiers {
+                let spans = memtable.lateSpans(tier: t)
+                if !spans.isEmpty {
+                    edit.addStale.append(StaleRange(tier: t, scope: .series(spans.keys.sorted()), first: spans.values.map(\.lowerBound).min()!,
+                                                    last: spans.values.map(\.upperBound).max()!, stamp: stamp))
+                }
+                for d in memtable.deletions where spans.keys.contains(where: { d.covers($0) }) {
+                    edit.addStale.append(StaleRange(tier: t, scope: .series(d.ids), first: d.first, last: d.last, stamp: stamp, deletion: true))
+                }
+            }
+        }
         edit.walStart = input.walStart
         edit.walLast = input.walLast
         edit.sources = memtable.sources

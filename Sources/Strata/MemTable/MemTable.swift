@@ -65,10 +65,13 @@ final class SeriesBuffer: @unchecked Sendable {
         let qualities: UnsafeBufferPointer<UInt8>
     }
 
-    /// Appends points `range` of the batch's columns; returns the bytes newly allocated.
-    func append(_ batch: Columns, _ range: Range<Int>) -> Int {
+    /// Appends points `range` of the batch's columns; returns the bytes newly allocated
+    /// and the smallest and largest timestamps appended.
+    @discardableResult
+    func append(_ batch: Columns, _ range: Range<Int>) -> (allocated: Int, min: Int64, max: Int64) {
         var allocated = 0
         var i = range.lowerBound
+        var groupMin = Int64.max, groupMax = Int64.min
         var lo = minTime, hi = maxTime
         var lv = latestValue, lq = latestQuality
         var sorted = sortedUnique
@@ -93,7 +96,8 @@ final class SeriesBuffer: @unchecked Sendable {
                     lv = v
                     lq = q
                 }
-                lo = Swift.min(lo, t)
+                groupMin = Swift.min(groupMin, t)
+                groupMax = Swift.max(groupMax, t)
                 ts[j] = t
                 vs[j] = v
                 qs[j] = q
@@ -102,13 +106,13 @@ final class SeriesBuffer: @unchecked Sendable {
             count += take
             i += take
         }
-        minTime = lo
+        minTime = Swift.min(lo, groupMin)
         maxTime = hi
         latestValue = lv
         latestQuality = lq
         sortedUnique = sorted
         allocatedBytes += allocated
-        return allocated
+        return (allocated, groupMin, groupMax)
     }
 
     /// The points written so far, as a snapshot that later appends do not touch.
@@ -226,11 +230,21 @@ final class MemTable: @unchecked Sendable {
     /// once; to older memtables and chunk files by readers until this memtable's flush
     /// commits them as tombstones.
     private(set) var deletions: [Deletion] = []
+    /// Per downsampling tier, the series and time spans this memtable changed in
+    /// buckets the tier had already built (late points, deletions): stale rows.
+    private(set) var late: [[SeriesID: ClosedRange<Int64>]] = []
 
     var isEmpty: Bool { points == 0 && sources.isEmpty && deletions.isEmpty }
 
-    func apply(_ batch: WriteBatch) {
-        if let d = batch.deletion { applyDeletion(d) }
+    /// Applies a batch; `lateBefore[t]` is tier t's built horizon (points before it are late for it).
+    func apply(_ batch: WriteBatch, lateBefore: [Int64] = []) {
+        if let d = batch.deletion {
+            applyDeletion(d)
+            for (t, horizon) in lateBefore.enumerated() where d.first < horizon {
+                for id in d.ids { markLate(t, id, d.first, Swift.min(d.last, horizon - 1), tiers: lateBefore.count) }
+            }
+        }
+        let horizon = lateBefore.max() ?? .min
         if let top = batch.series.max(), Int(top) >= buffers.count {
             let grown = max(Int(top) + 1, buffers.count * 2)
             bytes += (grown - buffers.count) * MemoryLayout<SeriesBuffer?>.stride
@@ -252,7 +266,11 @@ final class MemTable: @unchecked Sendable {
                             seriesIDs.append(id)
                             bytes += Self.bytesPerSeries
                         }
-                        bytes += buffer.append(columns, start..<end)
+                        let (allocated, lo, hi) = buffer.append(columns, start..<end)
+                        bytes += allocated
+                        if lo < horizon {
+                            for (t, h) in lateBefore.enumerated() where lo < h { markLate(t, id, lo, Swift.min(hi, h - 1), tiers: lateBefore.count) }
+                        }
                         if buffer.minTime < minTime { minTime = buffer.minTime }
                         if buffer.maxTime > maxTime { maxTime = buffer.maxTime }
                         start = end
@@ -263,6 +281,20 @@ final class MemTable: @unchecked Sendable {
         points += batch.pointCount
         if firstWrite == nil { firstWrite = Clock.monotonicNanoseconds() }
         for (source, position) in batch.sources { sources[source] = position }
+    }
+
+    private func markLate(_ tier: Int, _ id: SeriesID, _ first: Int64, _ last: Int64, tiers: Int) {
+        if late.count < tiers { late.append(contentsOf: repeatElement([:], count: tiers - late.count)) }
+        if let r = late[tier][id] {
+            late[tier][id] = Swift.min(r.lowerBound, first)...Swift.max(r.upperBound, last)
+        } else {
+            late[tier][id] = first...last
+        }
+    }
+
+    /// What this memtable made stale in tier `t`: per series, a time span.
+    func lateSpans(tier t: Int) -> [SeriesID: ClosedRange<Int64>] {
+        t < late.count ? late[t] : [:]
     }
 
     /// Removes the deleted points from this memtable (each touched series' buffer is

@@ -34,7 +34,14 @@ func sameBytes(_ a: String, _ b: String) -> Bool {
 /// Orders by UTF-8 bytes (which is also Unicode scalar order).
 @inline(__always)
 func bytesPrecede(_ a: String, _ b: String) -> Bool {
-    a.utf8.lexicographicallyPrecedes(b.utf8)
+    var a = a, b = b
+    return a.withUTF8 { x in
+        b.withUTF8 { y in
+            let n = min(x.count, y.count)
+            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+            return c != 0 ? c < 0 : x.count < y.count
+        }
+    }
 }
 
 /// Feeds the UTF-8 bytes of `s` (and its length) to `hasher`.

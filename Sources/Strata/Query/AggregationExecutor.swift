@@ -19,6 +19,9 @@ struct QuerySeries: Sendable {
     /// Catalog numbers of its device and sensor type.
     var device: UInt32
     var sensor: UInt32
+    /// Ranks of its device and sensor type in name (bytes) order.
+    var deviceRank: Int32
+    var sensorRank: Int32
 }
 
 struct AggregationExecutor: Sendable {
@@ -29,10 +32,56 @@ struct AggregationExecutor: Sendable {
     /// Use block statistics (off only to check that it changes nothing).
     let pushdown: Bool
     let threads: Int
+    /// Tiers that may answer (empty: raw data only).
+    let tiers: [TierSnapshot]
+
+    /// The store's rows per block (for planning).
+    let blockRows: Int
+    /// Use tiers wherever they answer, even where raw blocks' statistics would be cheaper (tests).
+    var alwaysTiers = false
+
+    init(version: Version, series: [QuerySeries], query: Aggregation, resolution: TimestampResolution, pushdown: Bool,
+         threads: Int, tiers: [TierSnapshot] = [], blockRows: Int = 1024) {
+        self.blockRows = blockRows
+        self.version = version
+        self.series = series
+        self.query = query
+        self.resolution = resolution
+        self.pushdown = pushdown
+        self.threads = threads
+        self.tiers = tiers
+    }
 
     static let chunkSeries = 64
     /// Buckets times groups a gap fill may produce.
     static let maxGapfillRows = 10_000_000
+
+    /// The tiers that can answer this query, coarsest first (set by `run`).
+    private var usable: [TierSnapshot] = []
+    /// Tiers answer only before this (raw data is preferred from here on).
+    private var rawFrom = Int64.max
+
+    /// The typical time span of a raw block in `range` (from the files' summaries), if any.
+    private func rawBlockSpan(_ range: ClosedRange<Int64>) -> Int64? {
+        var spans: [Int64] = []
+        for f in version.files(overlapping: range.lowerBound, range.upperBound) where !f.meta.mixed {
+            let perSeries = max(1, f.meta.summary.points / max(1, f.meta.summary.series))
+            let blocks = max(1, (perSeries + blockRows - 1) / blockRows)
+            let span = f.meta.summary.maxTime &- f.meta.summary.minTime
+            if span > 0 { spans.append(span / Int64(blocks)) }
+        }
+        guard !spans.isEmpty else { return nil }
+        return spans.sorted()[spans.count / 2]
+    }
+
+    /// A query bucket's length (a month as 30 days; no bucket: the range).
+    private func bucketLength(_ range: ClosedRange<Int64>) -> Double {
+        switch query.bucket?.width {
+        case .fixed(let w)?: return Double(w)
+        case .months(let m)?: return Double(m) * 30 * 86_400 * Double(resolution.unitsPerSecond)
+        case nil: return Double(range.upperBound) - Double(range.lowerBound)
+        }
+    }
 
     struct GroupKey: Hashable, Sendable {
         var bucket: Int64
@@ -41,11 +90,25 @@ struct AggregationExecutor: Sendable {
     }
 
     func run() throws(StrataError) -> AggregationResult {
+        var copy = self
+        return try copy.execute()
+    }
+
+    private mutating func execute() throws(StrataError) -> AggregationResult {
         try validate()
         var explain = Explain()
         explain.series = series.count
         let ordered = nameOrder()
-        var groups: [GroupKey: PartialAggregate] = [:]
+        if query.selection.filtersPoints { usable = [] } else {
+            usable = tiers.filter { $0.answers(query.bucket, resolution: resolution) }.sorted { $0.width > $1.width }
+            // Buckets much longer than raw blocks: most blocks lie inside one bucket and are
+            // answered from their statistics, which beats reading tier rows; tiers then
+            // answer only where retention dropped the raw data.
+            if !alwaysTiers, let range = query.selection.timeRange.closed, let span = rawBlockSpan(range), bucketLength(range) >= 4 * Double(span) {
+                rawFrom = version.manifest.retainedFrom
+            }
+        }
+        var groups: [(key: GroupKey, state: PartialAggregate)] = []
         if let range = query.selection.timeRange.closed {
             countFiles(range, into: &explain)
             (groups, explain.threads) = try fold(range: range, ordered: ordered, explain: &explain)
@@ -96,18 +159,8 @@ struct AggregationExecutor: Sendable {
     /// Indices of `series` in name order (device, then sensor type, by bytes).
     static func nameOrder(_ series: [QuerySeries]) -> [Int] {
         guard series.count > 1 else { return Array(series.indices) }
-        func rank(_ numbers: [UInt32], _ name: (Int) -> String) -> [UInt32: Int] {
-            var firstIndex: [UInt32: Int] = [:]
-            for (i, n) in numbers.enumerated() where firstIndex[n] == nil { firstIndex[n] = i }
-            let sorted = firstIndex.sorted { bytesPrecede(name($0.value), name($1.value)) }
-            var out: [UInt32: Int] = [:]
-            for (r, e) in sorted.enumerated() { out[e.key] = r }
-            return out
-        }
-        let deviceRank = rank(series.map(\.device)) { series[$0].series.key.deviceID }
-        let sensorRank = rank(series.map(\.sensor)) { series[$0].series.key.sensorType }
         return series.indices.sorted {
-            (deviceRank[series[$0].device]!, sensorRank[series[$0].sensor]!) < (deviceRank[series[$1].device]!, sensorRank[series[$1].sensor]!)
+            (series[$0].deviceRank, series[$0].sensorRank) < (series[$1].deviceRank, series[$1].sensorRank)
         }
     }
 
@@ -118,34 +171,59 @@ struct AggregationExecutor: Sendable {
     }
 
     /// The states of every group with points in `range`, and the threads used.
-    func fold(range: ClosedRange<Int64>, ordered: [Int], explain: inout Explain) throws(StrataError) -> ([GroupKey: PartialAggregate], Int) {
-        guard let range = version.retained(range) else { return ([:], 1) }
+    func fold(range: ClosedRange<Int64>, ordered: [Int], explain: inout Explain) throws(StrataError) -> ([(key: GroupKey, state: PartialAggregate)], Int) {
+        // Raw data starts at retention's cutoff; tiers may reach further back.
+        guard let rawRange = version.retained(range) ?? (usable.isEmpty ? nil : range) else { return ([], 1) }
+        let range = usable.isEmpty ? rawRange : range
         let files = version.files(overlapping: range.lowerBound, range.upperBound).map {
             ScanFile(live: $0, tombstones: version.tombstones(for: $0.meta))
         }
         let chunks = (ordered.count + Self.chunkSeries - 1) / Self.chunkSeries
         let workers = chunks >= 2 ? min(threads, chunks) : 1
+        // When every series is a group of its own, a series' buckets are its groups: no hashing.
+        let ownGroups = series.count == 1 || (query.groupBy.contains(.device) && query.groupBy.contains(.sensorType))
         let merger = ChunkMerger(chunks: chunks)
         let selection = query.selection
         let executor = self
+        let readers = usable.map { TierReader(tier: $0, columns: TierColumn.needed(query.aggregates), range: range) }
         ParallelWork.run(count: chunks, threads: workers) { c in
             guard !merger.failed else { return }
             var aggregator = SeriesAggregator(filter: PointFilter(selection), bucket: executor.query.bucket,
                                               resolution: executor.resolution, pushdown: executor.pushdown,
                                               needs: PartialAggregate.Needs(executor.query.aggregates))
             var groups: [GroupKey: PartialAggregate] = [:]
+            var list: [(key: GroupKey, state: PartialAggregate)] = []
             var buckets: [(bucket: Int64, state: PartialAggregate)] = []
+            var tierRows = 0
+            var tiersUsed = Set<Int>()
             do throws(StrataError) {
                 for i in ordered[(c * Self.chunkSeries)..<min(ordered.count, (c + 1) * Self.chunkSeries)] {
                     let s = executor.series[i]
-                    var scan = try SeriesScan(id: s.series.id, range: range, files: files, memtables: s.series.memtables)
-                    try aggregator.run(&scan, into: &buckets)
+                    buckets.removeAll(keepingCapacity: true)
+                    for piece in executor.pieces(s.series.id, range) {
+                        if let t = piece.tier {
+                            let (rows, read) = try readers[t].rows(i, in: piece.range)
+                            tierRows += read
+                            if read > 0 { tiersUsed.insert(t) }
+                            try aggregator.add(rows: rows, into: &buckets)
+                        } else if let raw = executor.version.retained(piece.range) {
+                            var scan = try SeriesScan(id: s.series.id, range: raw, files: files, memtables: s.series.memtables)
+                            try aggregator.run(&scan, into: &buckets)
+                        }
+                    }
+                    if ownGroups {
+                        for (bucket, state) in buckets { list.append((executor.key(bucket, s), state)) }
+                        continue
+                    }
                     for (bucket, state) in buckets {
                         let k = executor.key(bucket, s)
                         if groups[k] == nil { groups[k] = state } else { groups[k]!.combine(state) }
                     }
                 }
-                merger.complete(c, groups, aggregator.counters)
+                var counters = aggregator.counters
+                counters.tierRows = tierRows
+                counters.tiers = tiersUsed.map { executor.usable[$0].index }
+                merger.complete(c, ownGroups ? list : groups.map { ($0.key, $0.value) }, disjoint: ownGroups, counters)
             } catch {
                 merger.fail(error)
             }
@@ -157,7 +235,51 @@ struct AggregationExecutor: Sendable {
         explain.blocksDecoded += counters.blocksDecoded
         explain.pointsDecoded += counters.pointsDecoded
         explain.pointsInMemory += counters.pointsInMemory
+        explain.tierRows += counters.tierRows
+        let used = Set(counters.tiers)
+        if !used.isEmpty {
+            let names = tiers.filter { used.contains($0.index) }.sorted { $0.width > $1.width }.map { "\($0.width) units" }
+            explain.tier = names.joined(separator: ", ")
+        }
         return (groups, workers)
+    }
+
+    /// The parts of `range` to read for series `id`, ascending: each from a tier (its
+    /// index in `usable`) or from raw data (nil). Coarsest tier first, finer ones fill in.
+    func pieces(_ id: SeriesID, _ range: ClosedRange<Int64>) -> [(range: ClosedRange<Int64>, tier: Int?)] {
+        var pieces: [(range: ClosedRange<Int64>, tier: Int?)] = [(range, nil)]
+        for (t, tier) in usable.enumerated() {
+            var next: [(range: ClosedRange<Int64>, tier: Int?)] = []
+            for p in pieces {
+                guard p.tier == nil, p.range.lowerBound < rawFrom else {
+                    next.append(p)
+                    continue
+                }
+                if p.range.upperBound >= rawFrom {
+                    // Only the part before rawFrom may come from tiers.
+                    let before = p.range.lowerBound...(rawFrom - 1)
+                    var at = before.lowerBound
+                    for c in tier.covered(before, series: id, resolution: resolution) {
+                        if c.lowerBound > at { next.append((at...(c.lowerBound - 1), nil)) }
+                        next.append((c, t))
+                        at = c.upperBound + 1
+                    }
+                    next.append((at...p.range.upperBound, nil))
+                    continue
+                }
+                var at = p.range.lowerBound
+                var done = false
+                for c in tier.covered(p.range, series: id, resolution: resolution) {
+                    if c.lowerBound > at { next.append((at...(c.lowerBound - 1), nil)) }
+                    next.append((c, t))
+                    if c.upperBound == .max { done = true; break }
+                    at = c.upperBound + 1
+                }
+                if !done && at <= p.range.upperBound { next.append((at...p.range.upperBound, nil)) }
+            }
+            pieces = next
+        }
+        return pieces
     }
 
     // MARK: - Gap filling
@@ -264,66 +386,69 @@ struct AggregationExecutor: Sendable {
 
     private func finish(_ rows: [ValueRow]) -> [AggregateRow] {
         var deviceNames: [UInt32: String] = [:], sensorNames: [UInt32: String] = [:]
+        var deviceRank: [UInt32: Int] = [:], sensorRank: [UInt32: Int] = [:]
         for s in series {
             deviceNames[s.device] = s.series.key.deviceID
             sensorNames[s.sensor] = s.series.key.sensorType
+            deviceRank[s.device] = Int(s.deviceRank)
+            sensorRank[s.sensor] = Int(s.sensorRank)
         }
-        var out = rows.map { r in
-            AggregateRow(bucket: query.bucket == nil ? nil : r.bucket,
-                         deviceID: r.device == .max ? nil : deviceNames[r.device],
-                         sensorType: r.sensor == .max ? nil : sensorNames[r.sensor],
-                         values: r.values)
+        struct Keyed {
+            var row: ValueRow
+            var device: Int
+            var sensor: Int
         }
+        var keyed = rows.map { Keyed(row: $0, device: deviceRank[$0.device] ?? .max, sensor: sensorRank[$0.sensor] ?? .max) }
         let order = query.order
-        out.sort { a, b in
+        func compare(_ a: Keyed, _ b: Keyed, _ column: SortKey.Column) -> Int {
+            switch column {
+            case .bucket: return a.row.bucket == b.row.bucket ? 0 : (a.row.bucket < b.row.bucket ? -1 : 1)
+            case .device: return a.device == b.device ? 0 : (a.device < b.device ? -1 : 1)
+            case .sensorType: return a.sensor == b.sensor ? 0 : (a.sensor < b.sensor ? -1 : 1)
+            case .aggregate(let i):
+                // Nulls last ascending (PostgreSQL's default), NaN above numbers.
+                switch (a.row.values[i], b.row.values[i]) {
+                case (nil, nil): return 0
+                case (nil, _): return 1
+                case (_, nil): return -1
+                case (let x?, let y?): return ValueCondition.order(x, y)
+                }
+            }
+        }
+        func precedes(_ a: Keyed, _ b: Keyed) -> Bool {
             for key in order {
-                let c = Self.compare(a, b, key.column)
+                let c = compare(a, b, key.column)
                 if c != 0 { return key.ascending ? c < 0 : c > 0 }
             }
-            for column in [SortKey.Column.bucket, .device, .sensorType] {
-                let c = Self.compare(a, b, column)
-                if c != 0 { return c < 0 }
-            }
-            return false
+            return (a.row.bucket, a.device, a.sensor) < (b.row.bucket, b.device, b.sensor)
         }
-        let skip = min(query.offset, out.count)
-        let end = query.limit.map { min(out.count, skip + $0) } ?? out.count
-        return Array(out[skip..<end])
-    }
-
-    /// -1, 0, 1. Nulls sort last ascending (PostgreSQL's default), NaN above numbers.
-    private static func compare(_ a: AggregateRow, _ b: AggregateRow, _ column: SortKey.Column) -> Int {
-        func names(_ x: String?, _ y: String?) -> Int {
-            switch (x, y) {
-            case (nil, nil): return 0
-            case (nil, _): return 1
-            case (_, nil): return -1
-            case (let x?, let y?): return sameBytes(x, y) ? 0 : (bytesPrecede(x, y) ? -1 : 1)
-            }
+        // Often already in order (one series, buckets ascending): check before sorting.
+        if zip(keyed, keyed.dropFirst()).contains(where: { !precedes($0, $1) }) {
+            var index = Array(keyed.indices)
+            index.sort { precedes(keyed[$0], keyed[$1]) }
+            keyed = index.map { keyed[$0] }
         }
-        switch column {
-        case .bucket:
-            return a.bucket == b.bucket ? 0 : ((a.bucket ?? .max) < (b.bucket ?? .max) ? -1 : 1)
-        case .device: return names(a.deviceID, b.deviceID)
-        case .sensorType: return names(a.sensorType, b.sensorType)
-        case .aggregate(let i):
-            switch (a.values[i], b.values[i]) {
-            case (nil, nil): return 0
-            case (nil, _): return 1
-            case (_, nil): return -1
-            case (let x?, let y?): return ValueCondition.order(x, y)
-            }
+        let skip = min(query.offset, keyed.count)
+        let end = query.limit.map { min(keyed.count, skip + $0) } ?? keyed.count
+        return keyed[skip..<end].map { k in
+            AggregateRow(bucket: query.bucket == nil ? nil : k.row.bucket,
+                         deviceID: k.row.device == .max ? nil : deviceNames[k.row.device],
+                         sensorType: k.row.sensor == .max ? nil : sensorNames[k.row.sensor],
+                         values: k.row.values)
         }
     }
 }
 
 /// Folds chunk results in chunk order as they complete, so memory holds the
-/// total and the few chunks finished ahead of the next one to fold.
+/// total and the few chunks finished ahead of the next one to fold. Chunks whose
+/// groups are disjoint (each series its own group) are concatenated, not hashed.
 private final class ChunkMerger: @unchecked Sendable {
+    typealias Groups = [(key: AggregationExecutor.GroupKey, state: PartialAggregate)]
     private struct State {
         var next = 0
-        var waiting: [Int: ([AggregationExecutor.GroupKey: PartialAggregate], ScanCounters)] = [:]
-        var total: [AggregationExecutor.GroupKey: PartialAggregate] = [:]
+        var waiting: [Int: (Groups, Bool, ScanCounters)] = [:]
+        var list: Groups = []
+        var total: [AggregationExecutor.GroupKey: PartialAggregate]?
         var counters = ScanCounters()
         var error: StrataError?
     }
@@ -334,15 +459,21 @@ private final class ChunkMerger: @unchecked Sendable {
 
     var failed: Bool { state.withLock { $0.error != nil } }
 
-    func complete(_ chunk: Int, _ groups: [AggregationExecutor.GroupKey: PartialAggregate], _ counters: ScanCounters) {
+    func complete(_ chunk: Int, _ groups: Groups, disjoint: Bool, _ counters: ScanCounters) {
         state.withLock { s in
-            s.waiting[chunk] = (groups, counters)
-            while let (groups, counters) = s.waiting.removeValue(forKey: s.next) {
-                if s.total.isEmpty {
-                    s.total = groups
+            s.waiting[chunk] = (groups, disjoint, counters)
+            while let (groups, disjoint, counters) = s.waiting.removeValue(forKey: s.next) {
+                if disjoint && s.total == nil {
+                    s.list += groups
                 } else {
+                    if s.total == nil {
+                        var d: [AggregationExecutor.GroupKey: PartialAggregate] = [:]
+                        for (k, v) in s.list { d[k] = v }
+                        s.total = d
+                        s.list = []
+                    }
                     for (k, v) in groups {
-                        if s.total[k] == nil { s.total[k] = v } else { s.total[k]!.combine(v) }
+                        if s.total![k] == nil { s.total![k] = v } else { s.total![k]!.combine(v) }
                     }
                 }
                 s.counters.add(counters)
@@ -355,10 +486,10 @@ private final class ChunkMerger: @unchecked Sendable {
         state.withLock { s in if s.error == nil { s.error = error } }
     }
 
-    func result() throws(StrataError) -> ([AggregationExecutor.GroupKey: PartialAggregate], ScanCounters) {
+    func result() throws(StrataError) -> (Groups, ScanCounters) {
         try state.withLock { (s) throws(StrataError) in
             if let e = s.error { throw e }
-            return (s.total, s.counters)
+            return (s.total.map { $0.map { ($0.key, $0.value) } } ?? s.list, s.counters)
         }
     }
 }

@@ -55,7 +55,8 @@ struct RawScan {
                     counters.blocksPruned += 1
                     continue
                 }
-                points = try b.decode()
+                points = PointColumns()
+                try b.decode(appendingTo: &points, scratch: &scratch)
                 counters.blocksDecoded += 1
                 counters.pointsDecoded += points.count
                 if verdict == .all { return (current!.index, points) }

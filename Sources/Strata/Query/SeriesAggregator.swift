@@ -18,10 +18,19 @@ struct BucketCutter {
     let bucket: TimeBucket?
     let resolution: TimestampResolution
     private var cached: (start: Int64, last: Int64)?
+    /// Fixed widths: the width and a bucket boundary (origin + offset), for Int64 arithmetic.
+    private let fixed: (width: Int64, anchor: Int64)?
 
     init(_ bucket: TimeBucket?, resolution: TimestampResolution) {
         self.bucket = bucket
         self.resolution = resolution
+        if let bucket, case .fixed(let w) = bucket.width, w > 0 {
+            let origin = Int128(bucket.origin ?? TimeBucket.defaultOriginSeconds * Int64(resolution.unitsPerSecond))
+            let anchor = (origin + Int128(bucket.offset)) % Int128(w)
+            fixed = (w, Int64(anchor))
+        } else {
+            fixed = nil
+        }
     }
 
     /// The bucket holding `t`: its start and its last timestamp (Int64.min...Int64.max without a bucket).
@@ -29,6 +38,14 @@ struct BucketCutter {
     mutating func bucket(of t: Int64) throws(StrataError) -> (start: Int64, last: Int64) {
         if let c = cached, t >= c.start, t <= c.last { return c }
         guard let bucket else { return (.min, .max) }
+        // Fixed widths away from the ends of time: start = t - ((t - anchor) mod w).
+        if let (w, anchor) = fixed, t > Int64.min / 2, t < Int64.max / 2, w < Int64.max / 4 {
+            var r = (t - anchor) % w
+            if r < 0 { r += w }
+            let start = t - r
+            cached = (start, start + w - 1)
+            return cached!
+        }
         let start = try bucket.start(of: t, resolution: resolution)
         let last = bucket.next(after: start, resolution: resolution).map { $0 - 1 } ?? .max
         cached = (start, last)
@@ -112,8 +129,13 @@ struct ScanCounters {
     var blocksDecoded = 0
     var pointsDecoded = 0
     var pointsInMemory = 0
+    /// Tier rows read, and the tiers (indices) that answered.
+    var tierRows = 0
+    var tiers: [Int] = []
 
     mutating func add(_ o: ScanCounters) {
+        tierRows += o.tierRows
+        tiers = Array(Set(tiers + o.tiers))
         blocksConsidered += o.blocksConsidered
         blocksPruned += o.blocksPruned
         blocksFromStatistics += o.blocksFromStatistics
@@ -140,9 +162,9 @@ struct SeriesAggregator {
         cutter = BucketCutter(bucket, resolution: resolution)
     }
 
-    /// The series' states per bucket, buckets ascending (Int64.min without a bucket).
+    /// Adds the scan's states per bucket to `out` (buckets ascending, Int64.min without
+    /// a bucket; a scan starting in `out`'s last bucket continues it).
     mutating func run(_ scan: inout SeriesScan, into out: inout [(bucket: Int64, state: PartialAggregate)]) throws(StrataError) {
-        out.removeAll(keepingCapacity: true)
         while let piece = try scan.next() {
             switch piece {
             case .block(let b):
@@ -190,8 +212,16 @@ struct SeriesAggregator {
         counters.pointsInMemory += scan.memtablePoints
     }
 
+    /// Adds tier rows (each inside one bucket of the query), ascending.
+    mutating func add(rows: [(bucket: Int64, state: PartialAggregate)], into out: inout [(bucket: Int64, state: PartialAggregate)]) throws(StrataError) {
+        for (b, state) in rows {
+            let (start, _) = try cutter.bucket(of: b)
+            Self.add(start, state, to: &out)
+        }
+    }
+
     @inline(__always)
-    private static func add(_ bucket: Int64, _ state: PartialAggregate, to out: inout [(bucket: Int64, state: PartialAggregate)]) {
+    static func add(_ bucket: Int64, _ state: PartialAggregate, to out: inout [(bucket: Int64, state: PartialAggregate)]) {
         if let last = out.indices.last, out[last].bucket == bucket {
             out[last].state.combine(state)
         } else {

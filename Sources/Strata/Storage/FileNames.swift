@@ -14,6 +14,8 @@ enum FileNames {
     static let walDirectory = "wal"
     static let chunkDirectory = "chunks"
     static let quarantineDirectory = "quarantine"
+    /// Downsampling tiers, each a store of its own in tiers/<width>/.
+    static let tierDirectory = "tiers"
 
     static func walSegment(_ sequence: UInt64) -> String {
         "\(walDirectory)/\(padded(sequence, 20)).log"

@@ -87,6 +87,16 @@ extension FileSystem {
     }
 }
 
+extension FileSystem {
+    /// Removes `path` and, when it is a directory, everything in it.
+    package func removeTree(_ path: String) throws(StrataError) {
+        if let names = try? list(path) {
+            for name in names { try removeTree(joinPath(path, name)) }
+        }
+        try remove(path)
+    }
+}
+
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` for a body with typed throws.
     @inline(__always)

@@ -61,8 +61,12 @@ package struct POSIXFileSystem: FileSystem {
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Self.failure("mkdir", path) }
     }
 
+    /// Removes a file, or an empty directory.
     package func remove(_ path: String) throws(StrataError) {
-        if unlink(path) != 0 && errno != ENOENT { throw Self.failure("unlink", path) }
+        if unlink(path) != 0 && errno != ENOENT {
+            if (errno == EISDIR || errno == EPERM) && rmdir(path) == 0 { return }
+            throw Self.failure("unlink", path)
+        }
     }
 
     package func rename(_ from: String, to: String) throws(StrataError) {

@@ -20,7 +20,8 @@ import StrataCodecs
 //                scope 0: every series; scope 1: the listed series ids (ascending, delta coded)
 //                belowNumber 0: a deletion, hiding points of files numbered below belowPrecedence
 //   tier      := width:varint keep:varint builtThrough:svarint        keep 0: forever
-//   staleRange := tier:varint scope:u8 [ids:varint (delta:varint)*] first:svarint span:varint stamp:varint
+//   staleRange := tier:varint flags:u8 scope:u8 [ids:varint (delta:varint)*] first:svarint span:varint stamp:varint
+//                 flags bit 0: made by a deletion
 //   crc32c covers every byte before it.
 
 /// A live chunk file as the manifest records it.
@@ -120,6 +121,8 @@ struct StaleRange: Equatable, Sendable {
     var first: Int64
     var last: Int64
     var stamp: UInt64
+    /// Made by a deletion (its whole buckets are emptied even where raw data is gone).
+    var deletion = false
 }
 
 struct Manifest: Equatable, Sendable {
@@ -190,6 +193,7 @@ struct Manifest: Equatable, Sendable {
         out.appendVarint(stale.count)
         for r in stale {
             out.appendVarint(r.tier)
+            out.append(r.deletion ? 1 : 0)
             Self.appendScope(r.scope, to: &out)
             out.appendSignedVarint(r.first)
             out.appendVarint(UInt64(bitPattern: r.last &- r.first))
@@ -305,10 +309,13 @@ struct Manifest: Equatable, Sendable {
             let stale = try r.readCount("stale ranges", limit: r.remaining)
             for _ in 0..<stale {
                 let tier = try r.readCount("tier", limit: max(0, m.tiers.count - 1))
+                guard tier < m.tiers.count else { throw r.error(.malformed, "stale range of tier \(tier); there are \(m.tiers.count)") }
+                let flags = try r.readByte()
+                guard flags & ~1 == 0 else { throw r.error(.malformed, "unknown stale range flags \(flags)") }
                 let scope = try readScope(&r)
                 let first = try r.readSignedVarint()
                 guard let last = advanced(first, by: try r.readVarint()) else { throw r.error(.malformed, "stale range past the end of time") }
-                m.stale.append(StaleRange(tier: tier, scope: scope, first: first, last: last, stamp: try r.readVarint()))
+                m.stale.append(StaleRange(tier: tier, scope: scope, first: first, last: last, stamp: try r.readVarint(), deletion: flags & 1 != 0))
             }
             try r.expectEnd()
             return m
