@@ -12,7 +12,8 @@ let package = Package(
     ],
     targets: [
         // The drivers, shared by the targets and by the crasher replay in the unit tests' spirit.
-        .target(name: "FuzzSupport", dependencies: [.product(name: "StrataCodecs", package: "Strata"), .product(name: "Strata", package: "Strata")]),
+        .target(name: "FuzzSupport", dependencies: [.product(name: "StrataCodecs", package: "Strata"), .product(name: "Strata", package: "Strata"),
+                                                    .product(name: "StrataSQL", package: "Strata")]),
         .executableTarget(name: "fuzz-timestamps-dod", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-timestamps-for", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-timestamps-grid", dependencies: ["FuzzSupport"]),
@@ -28,6 +29,10 @@ let package = Package(
         .executableTarget(name: "fuzz-chunk-file", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzSupport"]),
         .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport"]),
+        // The shell's inputs: SQL text, CSV lines, line protocol lines.
+        .executableTarget(name: "fuzz-sql", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-csv", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "fuzz-line-protocol", dependencies: ["FuzzSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

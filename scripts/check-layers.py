@@ -79,6 +79,7 @@ def main():
                     rel = os.path.relpath(path, os.path.join(ROOT, "..", ".."))
                     violations.append(f"{rel}:{number}: {folder} names {name} ({declared})")
                     break
+    violations += public_api_only(files)
     if violations:
         print("check-layers: forbidden references (see ALLOWED in scripts/check-layers.py):")
         for v in violations:
@@ -86,6 +87,35 @@ def main():
         return 1
     print(f"layers ok: {len(files)} files in {len(folders)} folders")
     return 0
+
+
+def public_api_only(files):
+    """StrataSQL and the shell use the public Strata API only: no @testable or @_spi
+    import of Strata and no top-level `package` declaration of the engine (those are
+    seams for the tests and benchmarks, not for the SQL layer)."""
+    package_names = set()
+    for _, (_, text) in files.items():
+        for line in text.split("\n"):
+            if re.match(r"^(?:@\w+(?:\([^)]*\))?\s+)*package\s", line):
+                m = DECLARATION.match(line)
+                if m:
+                    package_names.add(m.group(1))
+    violations = []
+    for target in ("StrataSQL", "StrataShell"):
+        base = os.path.join(ROOT, "..", target)
+        for dirpath, _, names in os.walk(base):
+            for name in sorted(n for n in names if n.endswith(".swift")):
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as f:
+                    text = strip(f.read())
+                rel = os.path.relpath(path, os.path.join(ROOT, "..", ".."))
+                for number, line in enumerate(text.split("\n"), 1):
+                    if re.search(r"@testable\s+import\s+Strata\b|@_spi\([^)]*\)\s+import\s+Strata\b", line):
+                        violations.append(f"{rel}:{number}: {target} imports Strata beyond its public API")
+                    for pname in package_names:
+                        if re.search(r"(?<![\w.])" + re.escape(pname) + r"\b", line):
+                            violations.append(f"{rel}:{number}: {target} names {pname} (package, not public)")
+    return violations
 
 
 if __name__ == "__main__":

@@ -310,6 +310,11 @@ public final class Store: Sendable {
         try run { () throws(StrataError) in try engine.partitions() }
     }
 
+    /// Where the store's bytes go: per partition, per sensor type, per column.
+    public func storageReport() throws(StrataError) -> StorageReport {
+        try run { () throws(StrataError) in try engine.storageReport() }
+    }
+
     /// Counters for operators.
     public func statistics() -> StoreStatistics {
         engine.statisticsSnapshot()

@@ -65,6 +65,12 @@ final class ChunkFile: @unchecked Sendable {
 
     var seriesIDs: [SeriesID] { ids }
 
+    /// Device groups in the index.
+    var groupCount: Int { groupStarts.count }
+
+    /// Bytes of the data region on disk (compressed, for a cold file).
+    var dataBytesOnDisk: Int { indexOffset - ChunkFormat.headerSize }
+
     init(fs: any FileSystem, directory: String, number: UInt64, cache: BlockCache) throws(StrataError) {
         self.number = number
         self.cache = cache

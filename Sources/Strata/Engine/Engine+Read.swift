@@ -179,3 +179,47 @@ extension Engine {
         }
     }
 }
+
+extension Engine {
+    /// Bytes per partition, sensor type and column of the live chunk files.
+    func storageReport() throws(StrataError) -> StorageReport {
+        let (version, catalog) = try state.withLock { (s) throws(StrataError) -> (Version, SeriesCatalog) in
+            try checkOpen(s)
+            return (versions.current, s.catalog)
+        }
+        var report = StorageReport()
+        var bySensor: [String: (points: Int, bytes: Double)] = [:]
+        var columns: [String: (points: Int, bytes: Double)] = [:]
+        for p in try partitions() {
+            report.partitions.append(StorageReport.Line(name: String(p.start), points: p.points, bytes: p.bytes))
+        }
+        for live in version.files {
+            let (series, overhead, scale) = try live.file.columnBytes()
+            columns["index", default: (0, 0)].bytes += Double(overhead)
+            let total = max(1, series.reduce(0) { $0 + $1.points })
+            for c in series {
+                let sensor = Int(c.id) < catalog.count ? catalog.key(c.id).sensorType : "?"
+                let data = (c.timestamps + Double(c.values + c.qualities + c.presence)) * scale
+                // The file's index and statistics are shared out by points.
+                let share = Double(overhead) * Double(c.points) / Double(total)
+                bySensor[sensor, default: (0, 0)].points += c.points
+                bySensor[sensor, default: (0, 0)].bytes += data + share
+                for (name, bytes) in [("timestamps", c.timestamps), ("values", Double(c.values)), ("qualities", Double(c.qualities)),
+                                      ("presence", Double(c.presence))] {
+                    columns[name, default: (0, 0)].points += c.points
+                    columns[name, default: (0, 0)].bytes += bytes * scale
+                }
+                columns["index", default: (0, 0)].points += c.points
+                report.points += c.points
+            }
+            report.bytes += live.meta.summary.size
+        }
+        report.sensorTypes = bySensor.sorted { bytesPrecede($0.key, $1.key) }.map {
+            StorageReport.Line(name: $0.key, points: $0.value.points, bytes: Int($0.value.bytes.rounded()))
+        }
+        report.columns = ["timestamps", "values", "qualities", "presence", "index"].map {
+            StorageReport.Line(name: $0, points: columns[$0]?.points ?? 0, bytes: Int((columns[$0]?.bytes ?? 0).rounded()))
+        }
+        return report
+    }
+}

@@ -36,6 +36,7 @@ public enum Aggregate: String, Sendable, Hashable, CaseIterable {
 
 /// The columns rows are grouped by besides the time bucket.
 public struct GroupBy: OptionSet, Sendable, Hashable {
+    /// The option bits.
     public let rawValue: Int
     /// Creates a set from its raw value.
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -83,7 +84,9 @@ public struct SortKey: Sendable, Hashable {
         /// The aggregate at this index (nulls last when ascending, first when descending, as PostgreSQL).
         case aggregate(Int)
     }
+    /// What to sort by.
     public var column: Column
+    /// Ascending (the default) or descending.
     public var ascending: Bool
 
     /// Creates a sort key.
@@ -120,6 +123,7 @@ public struct Aggregation: Sendable, Hashable {
     public var order: [SortKey]
     /// At most this many rows, after skipping `offset`.
     public var limit: Int?
+    /// Rows skipped before the first one returned (after ordering).
     public var offset: Int
 
     /// Creates an aggregation of `aggregates` over everything.
@@ -155,6 +159,7 @@ public struct AggregateRow: Sendable, Hashable, CustomStringConvertible {
         self.values = values
     }
 
+    /// A short form for logs: groups, then values.
     public var description: String {
         var parts: [String] = []
         if let bucket { parts.append("bucket \(bucket)") }
@@ -184,24 +189,36 @@ public struct Explain: Sendable, Hashable, CustomStringConvertible {
     public var series = 0
     /// Time windows (partitions or merged windows, and mixed files' spans) and files considered and pruned by time.
     public var windowsConsidered = 0
+    /// Time windows skipped because they lie outside the time range.
     public var windowsPruned = 0
+    /// Chunk files looked at.
     public var filesConsidered = 0
+    /// Chunk files skipped because they lie outside the time range.
     public var filesPruned = 0
     /// Blocks of the matched series in range; pruned (by time, value or quality statistics);
     /// answered from their statistics alone; decoded.
     public var blocksConsidered = 0
+    /// Blocks skipped by their time, value or quality statistics.
     public var blocksPruned = 0
+    /// Blocks answered from their statistics without reading their columns.
     public var blocksFromStatistics = 0
+    /// Blocks whose columns were read and decoded.
     public var blocksDecoded = 0
     /// Points decoded from blocks and read from memory.
     public var pointsDecoded = 0
+    /// Points read from the memtables.
     public var pointsInMemory = 0
     /// Rows of a downsampling tier read, and which tier answered (nil: raw data only).
     public var tierRows = 0
+    /// The coarsest downsampling tier that answered, such as "1 h" (nil: raw data only).
     public var tier: String?
     /// Worker threads used.
     public var threads = 1
 
+    /// Zero counters (what a query that read nothing reports).
+    public init() {}
+
+    /// The counters, one line each.
     public var description: String {
         var lines = ["series: \(series)",
                      "windows: \(windowsConsidered) considered, \(windowsPruned) pruned by time",

@@ -181,7 +181,9 @@ struct AggregationExecutor: Sendable {
         let chunks = (ordered.count + Self.chunkSeries - 1) / Self.chunkSeries
         let workers = chunks >= 2 ? min(threads, chunks) : 1
         // When every series is a group of its own, a series' buckets are its groups: no hashing.
-        let ownGroups = series.count == 1 || (query.groupBy.contains(.device) && query.groupBy.contains(.sensorType))
+        // That holds when no two series agree on the grouped names (one sensor type selected
+        // and grouped by device, as in "hourly average per device of temperature").
+        let ownGroups = Self.seriesAreGroups(series, query.groupBy)
         let merger = ChunkMerger(chunks: chunks)
         let selection = query.selection
         let executor = self
@@ -242,6 +244,17 @@ struct AggregationExecutor: Sendable {
             explain.tier = names.joined(separator: ", ")
         }
         return (groups, workers)
+    }
+
+    /// True when no two series fall into the same group (their grouped names differ).
+    static func seriesAreGroups(_ series: [QuerySeries], _ groupBy: GroupBy) -> Bool {
+        var seen = Set<UInt32>()
+        switch (groupBy.contains(.device), groupBy.contains(.sensorType)) {
+        case (true, true): return true
+        case (true, false): return series.allSatisfy { seen.insert($0.device).inserted }
+        case (false, true): return series.allSatisfy { seen.insert($0.sensor).inserted }
+        case (false, false): return series.count <= 1
+        }
     }
 
     /// The parts of `range` to read for series `id`, ascending: each from a tier (its

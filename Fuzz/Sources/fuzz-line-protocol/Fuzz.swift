@@ -1,0 +1,7 @@
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    readLineProtocol(data, size)
+    return 0
+}
