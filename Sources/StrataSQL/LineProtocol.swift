@@ -25,7 +25,8 @@ public struct LineProtocolReader: Sendable {
     public enum Precision: String, Sendable, CaseIterable {
         case seconds = "s", milliseconds = "ms", microseconds = "us", nanoseconds = "ns"
 
-        var perSecond: Int64 {
+        /// Timestamp units per second: 1, 1 000, 1 000 000 or 1 000 000 000.
+        public var perSecond: Int64 {
             switch self {
             case .seconds: 1
             case .milliseconds: 1_000
@@ -171,8 +172,11 @@ public struct LineProtocolReader: Sendable {
         return ReadingsCSVReader.double(raw)
     }
 
-    /// One reading as a line (no trailing newline), timestamp in `precision`.
-    public static func line(_ r: Reading, precision: Precision = .nanoseconds, resolution: TimestampResolution) -> String {
+    /// One reading as a line (no trailing newline), timestamp in `precision`
+    /// (rounded down when `precision` is coarser than the store's resolution);
+    /// nil when the timestamp does not fit in `precision` (nanoseconds reach only
+    /// the years 1677 to 2262), never a wrapped number.
+    public static func line(_ r: Reading, precision: Precision = .nanoseconds, resolution: TimestampResolution) -> String? {
         func escape(_ s: String, _ specials: Set<Character>) -> String {
             var out = ""
             for c in s {
@@ -182,8 +186,15 @@ public struct LineProtocolReader: Sendable {
             return out
         }
         let store = Int64(resolution.unitsPerSecond)
-        let t = precision.perSecond >= store ? r.timestamp.multipliedReportingOverflow(by: precision.perSecond / store).partialValue
-            : r.timestamp / (store / precision.perSecond)
+        let t: Int64
+        if precision.perSecond >= store {
+            let (product, overflow) = r.timestamp.multipliedReportingOverflow(by: precision.perSecond / store)
+            guard !overflow else { return nil }
+            t = product
+        } else {
+            let d = store / precision.perSecond
+            t = r.timestamp / d - (r.timestamp % d < 0 ? 1 : 0)
+        }
         // Backslashes are doubled so that one before a special character, or at the end, reads back as itself.
         var s = escape(r.sensorType, [",", " ", "\\"]) + ",device_id=" + escape(r.deviceID, [",", " ", "=", "\\"]) + " value=" + format(r.value)
         if r.quality != .good { s += ",quality=\"\(r.quality)\"" }

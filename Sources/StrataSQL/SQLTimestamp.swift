@@ -270,9 +270,11 @@ private struct TimestampParser {
         }
         let days = Calendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - zoneSeconds
-        let (scaled, o1) = seconds.multipliedReportingOverflow(by: resolution.unitsPerSecond)
-        let (t, o2) = scaled.addingReportingOverflow(nanos / nanosPerUnit)
-        guard !o1, !o2 else { throw TimestampProblem(text: "out of range for a \(resolution) timestamp") }
+        // In 128 bits: the seconds of the earliest nanosecond timestamp (1677-09-21T00:12:43.145224192Z,
+        // what format(Int64.min) writes) leave Int64 before its fraction brings them back.
+        guard let t = Int64(exactly: Int128(seconds) * Int128(resolution.unitsPerSecond) + Int128(nanos / nanosPerUnit)) else {
+            throw TimestampProblem(text: "out of range for a \(resolution) timestamp")
+        }
         return t
     }
 

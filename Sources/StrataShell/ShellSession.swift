@@ -255,29 +255,36 @@ final class ShellSession {
         }
         guard let result else { fail("export: no result: run a query first, or give one"); return }
         let text: String
+        var note = ""
         if file.hasSuffix(".lp") || file.hasSuffix(".line") || file.hasSuffix(".influx") {
-            guard let lines = Self.lineProtocol(result, resolution: store.resolution) else {
+            guard let (lines, precision) = Self.lineProtocol(result, resolution: store.resolution) else {
                 fail("export: line protocol needs device_id, sensor_type, timestamp and value columns")
                 return
             }
             text = lines
+            if precision != .nanoseconds {
+                note = " (line protocol with timestamps in \(precision.rawValue): a timestamp lies outside the nanosecond range; "
+                    + "import with --precision \(precision.rawValue))"
+            }
         } else {
             text = ResultFormatter(format: .csv, headers: true, resolution: store.resolution, integerTimestamps: integerTimestamps).render(result)
         }
         do {
             try (text.hasSuffix("\n") ? text : text + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-            Terminal.out("exported \(result.rows.count) rows to \(file)")
+            Terminal.out("exported \(result.rows.count) rows to \(file)" + note)
         } catch {
             fail("export: cannot write \(file): \(error.localizedDescription)")
         }
     }
 
-    /// Rows with device_id, sensor_type, timestamp and value (and maybe quality) as line protocol.
-    static func lineProtocol(_ r: SQLResult, resolution: TimestampResolution) -> String? {
+    /// Rows with device_id, sensor_type, timestamp and value (and maybe quality) as line
+    /// protocol, at the finest precision every timestamp fits in (nanoseconds unless a
+    /// timestamp lies outside 1677-2262); nil without those columns.
+    static func lineProtocol(_ r: SQLResult, resolution: TimestampResolution) -> (text: String, precision: LineProtocolReader.Precision)? {
         func col(_ n: String) -> Int? { r.columns.firstIndex { $0.name.lowercased() == n } }
         guard let d = col("device_id"), let s = col("sensor_type"), let t = col("timestamp") ?? col("time"), let v = col("value") else { return nil }
         let q = col("quality")
-        var out: [String] = []
+        var readings: [Reading] = []
         for row in r.rows {
             guard case .text(let device) = row[d], case .text(let sensor) = row[s], case .timestamp(let ts) = row[t] else { continue }
             let value: Double
@@ -287,11 +294,22 @@ final class ShellSession {
             default: continue
             }
             var quality = Quality.good
-            if let q, case .text(let name) = row[q] { quality = Quality.allCases.first { "\($0)" == name } ?? .good }
-            out.append(LineProtocolReader.line(Reading(deviceID: device, sensorType: sensor, timestamp: ts, value: value, quality: quality),
-                                               precision: .nanoseconds, resolution: resolution))
+            if let q, case .text(let name) = row[q] { quality = Quality(name: name) ?? .good }
+            readings.append(Reading(deviceID: device, sensorType: sensor, timestamp: ts, value: value, quality: quality))
         }
-        return out.joined(separator: "\n")
+        // From nanoseconds down to the store's own unit, which always fits.
+        let candidates = LineProtocolReader.Precision.allCases.sorted { $0.perSecond > $1.perSecond }
+            .filter { $0.perSecond >= Int64(resolution.unitsPerSecond) }
+        for precision in candidates {
+            var out: [String] = []
+            out.reserveCapacity(readings.count)
+            for reading in readings {
+                guard let line = LineProtocolReader.line(reading, precision: precision, resolution: resolution) else { break }
+                out.append(line)
+            }
+            if out.count == readings.count { return (out.joined(separator: "\n"), precision) }
+        }
+        return nil
     }
 
     // MARK: - Input

@@ -160,7 +160,7 @@ import Testing
     @Test(arguments: [
         (25.5, "25.5"), (0.1 + 0.2, "0.30000000000000004"), (25.0, "25"), (-0.0, "-0"), (0.0, "0"), (1e16, "1e+16"),
         (5e-05, "5e-05"), (-1.5, "-1.5"), (.nan, "NaN"), (.infinity, "Infinity"), (-.infinity, "-Infinity"),
-        (123456789.0, "123456789"), (0.1, "0.1"), (2.5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (123456789.0, "123456789"), (0.1, "0.1"), (.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
     ] as [(Double, String)])
     func numbersPrintAsTheShortestTextThatReadsBack(_ value: Double, _ text: String) {
         #expect(NumberText.real(value) == text)
@@ -232,16 +232,26 @@ import Testing
         for resolution in TimestampResolution.allCases {
             let ups = resolution.unitsPerSecond
             // Years 1 to 9999 (4-digit years); nanoseconds cover 1677 to 2262, every Int64.
-            let lo = -62_135_596_800 * ups, hi = 253_402_300_799 * ups
+            let years: ClosedRange<Int64>? = resolution == .nanoseconds ? nil : (-62_135_596_800 * ups)...(253_402_300_799 * ups)
             for _ in 0..<2_000 {
-                let t = resolution == .nanoseconds ? Int64(bitPattern: rng.next()) : lo + Int64(rng.next() % UInt64(hi - lo))
+                let t = years.map { $0.lowerBound + Int64(rng.next() % UInt64($0.upperBound - $0.lowerBound)) } ?? Int64(bitPattern: rng.next())
                 let text = SQLTimestamp.format(t, resolution: resolution)
                 #expect(try SQLTimestamp.parse(text, resolution: resolution) == t, "\(text)")
             }
         }
-        for t in [Int64.min, Int64.max] {
+    }
+
+    /// Regression: parsing multiplied the seconds by the resolution in Int64 before adding the
+    /// fraction, so the earliest nanosecond timestamp, as format() writes it, was "out of range".
+    @Test func theEarliestNanosecondTimestampDidNotParseBack() throws {
+        #expect(try SQLTimestamp.parse("1677-09-21T00:12:43.145224192Z", resolution: .nanoseconds) == .min)
+        #expect(try SQLTimestamp.parse("2262-04-11T23:47:16.854775807Z", resolution: .nanoseconds) == .max)
+        for t in [Int64.min, Int64.min + 1, Int64.max] {
             #expect(try SQLTimestamp.parse(SQLTimestamp.format(t, resolution: .nanoseconds), resolution: .nanoseconds) == t)
         }
+        // One nanosecond further is out of range at either end.
+        #expect(F.error { try SQLTimestamp.parse("1677-09-21T00:12:43.145224191Z", resolution: .nanoseconds) }?.message.contains("out of range") == true)
+        #expect(F.error { try SQLTimestamp.parse("2262-04-11T23:47:16.854775808Z", resolution: .nanoseconds) }?.message.contains("out of range") == true)
     }
 }
 

@@ -138,7 +138,7 @@ import Testing
     // MARK: - Line protocol
 
     static func lp(_ line: String, _ precision: LineProtocolReader.Precision = .nanoseconds,
-                   resolution: TimestampResolution = .milliseconds) throws -> Reading? {
+                   resolution: TimestampResolution = .milliseconds) throws(ReadingsCSVReader.Failure) -> Reading? {
         var reader = LineProtocolReader(precision: precision, resolution: resolution)
         return try reader.reading(from: line, line: 9)
     }
@@ -196,15 +196,20 @@ import Testing
     /// Names ending in a backslash or holding one before a comma are written so they read back.
     @Test func lineProtocolWritesBackslashesDoubled() {
         let r = Reading(deviceID: "a\\,b", sensorType: "ends\\", timestamp: 1, value: 2)
-        #expect(LineProtocolReader.line(r, precision: .milliseconds, resolution: .milliseconds) == "ends\\\\,device_id=a\\\\\\,b value=2.0 1")
+        #expect(LineProtocolReader.line(r, precision: .milliseconds, resolution: .milliseconds)! == "ends\\\\,device_id=a\\\\\\,b value=2.0 1")
     }
 
-    @Test(.disabled("LineProtocolReader.line silently wraps a timestamp that does not fit the precision (a millisecond store's year 2300 "
-                    + "in nanoseconds, which the shell's export uses); refusing it needs a line() that can fail, an API change"))
-    func lineProtocolExportBeyondTheNanosecondRange() throws {
+    /// Regression: line() wrapped a timestamp that does not fit the precision (a ms store's
+    /// year 2300 in nanoseconds, as the shell exported it); now it gives nil, the shell
+    /// exports at a coarser precision and says so, and negative times round down.
+    @Test func lineProtocolExportBeyondTheNanosecondRange() throws {
         let r = Reading(deviceID: "d", sensorType: "t", timestamp: F.utc(2300, 1, 1), value: 1)
-        var reader = LineProtocolReader(precision: .nanoseconds, resolution: .milliseconds)
-        #expect(try reader.reading(from: LineProtocolReader.line(r, resolution: .milliseconds), line: 1) == r)
+        #expect(LineProtocolReader.line(r, precision: .nanoseconds, resolution: .milliseconds) == nil)
+        var reader = LineProtocolReader(precision: .microseconds, resolution: .milliseconds)
+        let line = try #require(LineProtocolReader.line(r, precision: .microseconds, resolution: .milliseconds))
+        #expect(try reader.reading(from: line, line: 1) == r)
+        let early = Reading(deviceID: "d", sensorType: "t", timestamp: -1, value: 1)
+        #expect(LineProtocolReader.line(early, precision: .seconds, resolution: .milliseconds)!.hasSuffix(" -1"))
     }
 
     @Test func lineProtocolQuality() throws {
@@ -258,7 +263,7 @@ import Testing
                 let r = Reading(deviceID: names[Int(rng.next() % UInt64(names.count))], sensorType: names[Int(rng.next() % UInt64(names.count))],
                                 timestamp: Int64(rng.next() % 4_000_000_000_000) - 2_000_000_000_000,
                                 value: Double(Int64(rng.next() % 2_000_001) - 1_000_000) / 1000, quality: Quality(rawValue: UInt8(rng.next() % 3))!)
-                let line = LineProtocolReader.line(r, precision: precision, resolution: .milliseconds)
+                let line = try #require(LineProtocolReader.line(r, precision: precision, resolution: .milliseconds))
                 #expect(try reader.reading(from: line, line: i) == r, "\(line)")
             }
         }

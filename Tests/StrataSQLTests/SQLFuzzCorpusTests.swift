@@ -32,7 +32,7 @@ import StrataTestSupport
         let dir = StoreFixtures.temporaryDirectory("strata-sql-like")
         defer { StoreFixtures.removeTree(dir) }
         let session = SQLSession(store: try Store(at: dir))
-        try session.execute("INSERT INTO sensor_readings VALUES ('a', 't', 0, 1), ('b', 't', 0, 2)")
+        _ = try session.execute("INSERT INTO sensor_readings VALUES ('a', 't', 0, 1), ('b', 't', 0, 2)")
         let all = try session.execute("SELECT count(*) FROM sensor_readings WHERE 'abc' LIKE 'a%'")[0]
         #expect(all.rows == [[.integer(2)]])
         let none = try session.execute("SELECT count(*) FROM sensor_readings WHERE 'abc' NOT LIKE 'a%'")[0]

@@ -32,6 +32,30 @@ import Foundation
         return file
     }
 
+    /// Reads of several series with `cacheDecoded` (tier rows) equal plain reads, in
+    /// any range, and a second read is answered from the cache without decoding.
+    @Test func cachedDecodedBlocksReadTheSamePoints() throws {
+        let base = (0..<700).map { Int64($0) * 60_000 }
+        let series = (0..<4).map { k in ChunkSeriesInput(id: SeriesID(k), points: Self.points(base, seed: UInt64(k) + 40)) }
+        let file = try roundTrip([series])
+        let ids: [SeriesID] = [0, 2, 3, 9]   // 9 is not in the file
+        _ = try file.read(ids, in: Int64.min...Int64.max)
+        let parsedOnly = file.cache.bytes
+        let ranges: [ClosedRange<Int64>] = [Int64.min...Int64.max, 30 * 60_000...(400 * 60_000 + 1), 64 * 60_000...(64 * 60_000)]
+        for range in ranges {
+            let plain = try file.read(ids, in: range)
+            let first = try file.read(ids, in: range, cacheDecoded: true)
+            #expect(file.cache.bytes > parsedOnly, "decoded blocks are kept")
+            let (hits, _) = file.cache.counters
+            let second = try file.read(ids, in: range, cacheDecoded: true)
+            #expect(first == plain)
+            #expect(second == plain)
+            // The group lookup and every decoded block of the three series hit.
+            #expect(file.cache.counters.hits >= hits + 4)
+            #expect(plain[3] == nil)
+        }
+    }
+
     @Test func alignedDeviceSharesTimestampsWithPresence() throws {
         let base = (0..<1000).map { Int64($0) * 10_000 + Int64($0 % 7) - 3 }
         var series: [ChunkSeriesInput] = []

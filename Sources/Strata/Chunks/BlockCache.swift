@@ -11,9 +11,12 @@ import Synchronization
 final class BlockCache: @unchecked Sendable {
     struct Key: Hashable {
         var file: UInt64
-        /// A group index, or `Key.coldData` for a cold file's data region.
+        /// A group index, `Key.coldData` for a cold file's data region, or
+        /// `Key.decodedBlock` for a decoded block (series and block in `block`).
         var slot: Int
+        var block = 0
         static let coldData = -1
+        static let decodedBlock = -2
     }
 
     private final class Node {
@@ -21,7 +24,9 @@ final class BlockCache: @unchecked Sendable {
         let value: AnyObject
         let cost: Int
         var newer: Node?
-        weak var older: Node?
+        /// Not counted: every linked node is held by the map, so `older` never outlives its
+        /// target (a weak reference here cost a side-table update on every cache hit).
+        unowned(unsafe) var older: Node?
         init(key: Key, value: AnyObject, cost: Int) {
             self.key = key
             self.value = value

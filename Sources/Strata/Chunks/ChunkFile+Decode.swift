@@ -56,9 +56,11 @@ extension ChunkFile {
 extension ChunkFile {
     /// The points of several series in `range` (nil for one the file lacks there),
     /// their blocks' bytes read in one positional read: several columns of one device
-    /// (a downsampling tier's row) cost one read, not one each.
-    func read(_ ids: [SeriesID], in range: ClosedRange<Int64>) throws(StrataError) -> [PointColumns?] {
-        var wanted: [(entry: SeriesEntry, group: ParsedGroup, blocks: [Int])?] = []
+    /// (a downsampling tier's row) cost one read, not one each. With `cacheDecoded`,
+    /// decoded blocks are kept in the store's block cache and later reads of them
+    /// neither read nor decode (tier rows: small blocks read by every dashboard query).
+    func read(_ ids: [SeriesID], in range: ClosedRange<Int64>, cacheDecoded: Bool = false) throws(StrataError) -> [PointColumns?] {
+        var wanted: [(entry: SeriesEntry, group: ParsedGroup, blocks: [Int], cached: [DecodedBlock?])?] = []
         var lo = Int.max, hi = Int.min
         var parsed: (index: Int32, group: ParsedGroup)?  // the ids are usually of one group
         for id in ids {
@@ -79,41 +81,80 @@ extension ChunkFile {
             let blocks = entry.blocks.indices.filter {
                 entry.blocks[$0].count > 0 && entry.blocks[$0].time.maxTime >= range.lowerBound && entry.blocks[$0].time.minTime <= range.upperBound
             }
-            guard let first = blocks.first, let last = blocks.last else {
+            guard !blocks.isEmpty else {
                 wanted.append(nil)
                 continue
             }
-            lo = min(lo, entry.blocks[first].bytes.lowerBound)
-            hi = max(hi, entry.blocks[last].bytes.upperBound)
-            if entry.sharedTimestamps {
-                lo = min(lo, entry.blocks[first].time.offset)
-                hi = max(hi, entry.blocks[last].time.offset + entry.blocks[last].time.length)
+            let cached = cacheDecoded ? blocks.map { cache.value(decodedKey(id, $0), as: DecodedBlock.self) } : []
+            for (k, b) in blocks.enumerated() where cached.isEmpty || cached[k] == nil {
+                lo = min(lo, entry.blocks[b].bytes.lowerBound)
+                hi = max(hi, entry.blocks[b].bytes.upperBound)
+                if entry.sharedTimestamps {
+                    lo = min(lo, entry.blocks[b].time.offset)
+                    hi = max(hi, entry.blocks[b].time.offset + entry.blocks[b].time.length)
+                }
             }
-            wanted.append((entry, group, blocks))
+            wanted.append((entry, group, blocks, cached))
         }
-        guard lo < hi else { return ids.map { _ in nil } }
-        let region = try data(lo..<hi)
+        let region = lo < hi ? try data(lo..<hi) : []
         var scratch = BlockScratch()
         return try wanted.map { (w) throws(StrataError) -> PointColumns? in
             guard let w else { return nil }
-            var reader = BlockReader(file: self, entry: w.entry, group: w.group, blocks: w.blocks, region: region, start: lo)
             var out = PointColumns()
-            for b in w.blocks {
-                let n = try reader.decode(b, into: &scratch)
+            var reader: BlockReader?
+            for (k, b) in w.blocks.enumerated() {
                 let block = w.entry.blocks[b]
-                if block.time.minTime >= range.lowerBound && block.time.maxTime <= range.upperBound {
-                    out.timestamps.append(contentsOf: scratch.timestamps[0..<n])
-                    out.values.append(contentsOf: scratch.values[0..<n])
-                    out.qualities.append(contentsOf: scratch.qualities[0..<n])
-                } else {
-                    for i in 0..<n where range.contains(scratch.timestamps[i]) {
-                        out.append(scratch.timestamps[i], scratch.values[i], scratch.qualities[i])
-                    }
+                let whole = block.time.minTime >= range.lowerBound && block.time.maxTime <= range.upperBound
+                if !w.cached.isEmpty, let d = w.cached[k] {
+                    Self.append(d.timestamps, d.values, d.qualities, count: d.timestamps.count, whole: whole, range, to: &out)
+                    continue
                 }
+                if reader == nil {
+                    let toDecode = w.cached.isEmpty ? w.blocks : w.blocks.indices.filter { w.cached[$0] == nil }.map { w.blocks[$0] }
+                    reader = BlockReader(file: self, entry: w.entry, group: w.group, blocks: toDecode, region: region, start: lo)
+                }
+                let n = try reader!.decode(b, into: &scratch)
+                if cacheDecoded {
+                    let d = DecodedBlock(Array(scratch.timestamps[0..<n]), Array(scratch.values[0..<n]), Array(scratch.qualities[0..<n]))
+                    cache.insert(decodedKey(w.entry.id, b), d, cost: d.cost)
+                }
+                Self.append(scratch.timestamps, scratch.values, scratch.qualities, count: n, whole: whole, range, to: &out)
             }
             return out
         }
     }
+
+    private func decodedKey(_ id: SeriesID, _ block: Int) -> BlockCache.Key {
+        BlockCache.Key(file: number, slot: BlockCache.Key.decodedBlock, block: Int(id) << 24 | block)
+    }
+
+    /// Appends the first `count` points (those in `range` unless the block is `whole`ly inside it).
+    private static func append(_ t: [Int64], _ v: [Double], _ q: [UInt8], count: Int, whole: Bool, _ range: ClosedRange<Int64>,
+                               to out: inout PointColumns) {
+        if whole {
+            out.timestamps.append(contentsOf: t[0..<count])
+            out.values.append(contentsOf: v[0..<count])
+            out.qualities.append(contentsOf: q[0..<count])
+        } else {
+            for i in 0..<count where range.contains(t[i]) { out.append(t[i], v[i], q[i]) }
+        }
+    }
+}
+
+/// A decoded block kept in the block cache (immutable).
+final class DecodedBlock: Sendable {
+    let timestamps: [Int64]
+    let values: [Double]
+    let qualities: [UInt8]
+
+    init(_ timestamps: [Int64], _ values: [Double], _ qualities: [UInt8]) {
+        self.timestamps = timestamps
+        self.values = values
+        self.qualities = qualities
+    }
+
+    /// Bytes held, for the cache's budget.
+    var cost: Int { 64 + timestamps.count * 17 }
 }
 
 /// Decodes chosen blocks of one series entry, reading their bytes once.

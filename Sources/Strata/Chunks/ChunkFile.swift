@@ -52,7 +52,7 @@ final class ChunkFile: @unchecked Sendable {
     /// Series ids ascending, and per id its locator.
     private let ids: [SeriesID]
     private let locators: [Locator]
-    private let cache: BlockCache
+    let cache: BlockCache
     /// Called from deinit once the file is obsolete and no reader holds it.
     let obsolete = Mutex<(@Sendable () -> Void)?>(nil)
 

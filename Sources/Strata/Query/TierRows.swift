@@ -202,7 +202,7 @@ struct TierReader: Sendable {
             if !several && !f.tombstones.contains(where: { t in
                 t.last >= range.lowerBound && t.first <= range.upperBound && series.contains { $0.map { t.covers($0.id) } ?? false }
             }) {
-                let read = try f.live.file.read(series.map { $0?.id ?? .max }, in: range)
+                let read = try f.live.file.read(series.map { $0?.id ?? .max }, in: range, cacheDecoded: true)
                 return read.map { $0 ?? PointColumns() }
             }
         }
