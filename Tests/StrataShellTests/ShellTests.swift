@@ -252,5 +252,8 @@ import StrataTestSupport
         // A new session recalls the last statement with the up arrow.
         let second = try session("\u{1B}[A\n.quit")
         #expect(second.contains("96"), "\(second.suffix(1000))")
+        // Tab completes keywords and the table name.
+        let third = try session("SELE\t count(*) AS k FROM sensor_rea\t WHERE device_id = 'sensor-1';\n.quit")
+        #expect(third.contains("| 48 |"), "completion of SELECT and sensor_readings: \(third.suffix(1000))")
     }
 }

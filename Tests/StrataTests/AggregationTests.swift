@@ -218,6 +218,48 @@ import StrataTestSupport
         try store.close()
     }
 
+    /// Ordering by group columns (any of bucket, device, sensor type, each ascending or
+    /// descending, with limit and offset) against an independent sort of the reference's rows.
+    @Test(arguments: [51, 52] as [UInt64])
+    func orderByGroupColumnsMatchesAnIndependentSort(seed: UInt64) throws {
+        let fs = InMemoryFileSystem()
+        let (store, model) = try Self.randomStore(seed: seed, fs: fs)
+        var rng = SplitMix64(seed: seed &* 7)
+        let columns: [SortKey.Column] = [.bucket, .device, .sensorType]
+        for _ in 0..<12 {
+            var q = Aggregation(aggregates: [.count])
+            q.bucket = TimeBucket(.fixed([3_600_000, 6 * 3_600_000, 86_400_000][Int(rng.next() % 3)]))
+            q.groupBy = [.device, .sensorType]
+            var keys: [SortKey] = []
+            for c in columns.shuffled(using: &rng).prefix(1 + Int(rng.next() % 3)) { keys.append(SortKey(c, ascending: rng.next() % 2 == 0)) }
+            q.order = keys
+            q.offset = Int(rng.next() % 5)
+            q.limit = rng.next() % 2 == 0 ? nil : Int(rng.next() % 40)
+            func bytes(_ s: String?) -> [UInt8] { Array((s ?? "").utf8) }
+            func less(_ a: AggregateRow, _ b: AggregateRow) -> Bool {
+                for k in keys {
+                    let c: Int
+                    switch k.column {
+                    case .bucket: c = a.bucket! == b.bucket! ? 0 : (a.bucket! < b.bucket! ? -1 : 1)
+                    case .device: c = bytes(a.deviceID) == bytes(b.deviceID) ? 0 : (bytes(a.deviceID).lexicographicallyPrecedes(bytes(b.deviceID)) ? -1 : 1)
+                    case .sensorType: c = bytes(a.sensorType) == bytes(b.sensorType) ? 0 : (bytes(a.sensorType).lexicographicallyPrecedes(bytes(b.sensorType)) ? -1 : 1)
+                    case .aggregate: c = 0
+                    }
+                    if c != 0 { return k.ascending ? c < 0 : c > 0 }
+                }
+                return ReferenceStore.defaultOrder(a, b)
+            }
+            let expected = try model.aggregate(q, resolution: .milliseconds).sorted(by: less)
+            let from = min(q.offset, expected.count)
+            let window = Array(expected[from..<(q.limit.map { min(expected.count, from + $0) } ?? expected.count)])
+            let rows = try store.aggregate(q).rows
+            #expect(rows.map { "\($0.bucket!) \($0.deviceID!) \($0.sensorType!)" } == window.map { "\($0.bucket!) \($0.deviceID!) \($0.sensorType!)" },
+                    "\(keys)")
+            #expect(rows.map(\.values) == window.map(\.values))
+        }
+        try store.close()
+    }
+
     @Test func orderLimitAndOffset() throws {
         let fs = InMemoryFileSystem()
         let store = try Store(at: "/order", options: StoreFixtures.options(fs))

@@ -124,6 +124,21 @@ extension ChunkFile {
         }
     }
 
+    /// True when every block of series `id` overlapping `range` has statistics that pass
+    /// `test` (also when the file holds no point of it there): a decision from the index
+    /// alone, without reading the blocks.
+    func blocksSatisfy(_ id: SeriesID, in range: ClosedRange<Int64>, _ test: (BlockStatistics) -> Bool) throws(StrataError) -> Bool {
+        guard let loc = locator(id), loc.maxTime >= range.lowerBound, loc.minTime <= range.upperBound else { return true }
+        let group = try self.group(Int(loc.group))
+        guard let entry = group.entries.first(where: { $0.id == id }) else {
+            throw StrataError(.corruption, "series \(id) is missing from its group", file: name)
+        }
+        for block in entry.blocks where block.count > 0 && block.time.maxTime >= range.lowerBound && block.time.minTime <= range.upperBound {
+            guard let statistics = block.statistics, test(statistics) else { return false }
+        }
+        return true
+    }
+
     private func decodedKey(_ id: SeriesID, _ block: Int) -> BlockCache.Key {
         BlockCache.Key(file: number, slot: BlockCache.Key.decodedBlock, block: Int(id) << 24 | block)
     }

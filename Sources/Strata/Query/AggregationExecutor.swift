@@ -52,7 +52,7 @@ struct AggregationExecutor: Sendable {
         self.tiers = tiers
     }
 
-    static let chunkSeries = 64
+    static let chunkSeries = 32
     /// Buckets times groups a gap fill may produce.
     static let maxGapfillRows = 10_000_000
 
@@ -187,7 +187,7 @@ struct AggregationExecutor: Sendable {
         let merger = ChunkMerger(chunks: chunks)
         let selection = query.selection
         let executor = self
-        let readers = usable.map { TierReader(tier: $0, columns: TierColumn.needed(query.aggregates), range: range) }
+        let readers = usable.map { TierReader(tier: $0, aggregates: query.aggregates, range: range) }
         ParallelWork.run(count: chunks, threads: workers) { c in
             guard !merger.failed else { return }
             var aggregator = SeriesAggregator(filter: PointFilter(selection), bucket: executor.query.bucket,
@@ -435,8 +435,31 @@ struct AggregationExecutor: Sendable {
             }
             return (a.row.bucket, a.device, a.sensor) < (b.row.bucket, b.device, b.sensor)
         }
-        // Often already in order (one series, buckets ascending): check before sorting.
-        if zip(keyed, keyed.dropFirst()).contains(where: { !precedes($0, $1) }) {
+        let byGroupsOnly = order.count <= 3 && order.allSatisfy { if case .aggregate = $0.column { false } else { true } }
+        if byGroupsOnly {
+            // Ordered by group columns only (the common case): sort integer keys, not rows
+            // (comparing rows copies their value arrays; 4,800 rows took 0.3 ms).
+            func component(_ k: Keyed, _ column: SortKey.Column, _ ascending: Bool) -> Int64 {
+                let v: Int64
+                switch column {
+                case .bucket: v = k.row.bucket
+                case .device: v = Int64(k.device)
+                case .sensorType: v = Int64(k.sensor)
+                case .aggregate: v = 0
+                }
+                return ascending ? v : ~v   // ~ reverses the order without overflow
+            }
+            var keys = keyed.indices.map { i -> RowKey in
+                let k = keyed[i]
+                func c(_ n: Int) -> Int64 { n < order.count ? component(k, order[n].column, order[n].ascending) : 0 }
+                return RowKey(c(0), c(1), c(2), k.row.bucket, Int64(k.device), Int64(k.sensor), i)
+            }
+            if zip(keys, keys.dropFirst()).contains(where: { !($0 < $1) }) {
+                keys.sort()
+                keyed = keys.map { keyed[$0.index] }
+            }
+        } else if zip(keyed, keyed.dropFirst()).contains(where: { !precedes($0, $1) }) {
+            // Often already in order (one series, buckets ascending): checked before sorting.
             var index = Array(keyed.indices)
             index.sort { precedes(keyed[$0], keyed[$1]) }
             keyed = index.map { keyed[$0] }
@@ -521,5 +544,20 @@ extension Int64 {
     func multipliedClamped(by d: Int64) -> Int64 {
         let (r, o) = multipliedReportingOverflow(by: d)
         return o ? .max : r
+    }
+}
+
+/// A result row's sort key: the requested group columns (complemented when
+/// descending), then bucket, device and sensor ranks ascending, then the row's place.
+struct RowKey: Comparable {
+    var k0, k1, k2, bucket, device, sensor: Int64
+    var index: Int
+
+    init(_ k0: Int64, _ k1: Int64, _ k2: Int64, _ bucket: Int64, _ device: Int64, _ sensor: Int64, _ index: Int) {
+        (self.k0, self.k1, self.k2, self.bucket, self.device, self.sensor, self.index) = (k0, k1, k2, bucket, device, sensor, index)
+    }
+
+    static func < (a: RowKey, b: RowKey) -> Bool {
+        (a.k0, a.k1, a.k2, a.bucket, a.device, a.sensor) < (b.k0, b.k1, b.k2, b.bucket, b.device, b.sensor)
     }
 }

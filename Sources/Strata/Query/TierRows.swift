@@ -37,6 +37,13 @@ enum TierColumn: Int, CaseIterable, Sendable {
     /// The tier series' device id for raw series `id`.
     static func device(_ id: SeriesID) -> String { String(id) }
 
+    /// The columns `needed` reads only to learn that no row holds a NaN or an infinity
+    /// (count, sum, avg, first and last use min, max and the NaN count for nothing else):
+    /// when the tier's block statistics show that, they are not read at all.
+    static func guards(_ aggregates: [Aggregate]) -> Set<TierColumn> {
+        aggregates.allSatisfy { [.count, .sum, .avg, .first, .last].contains($0) } ? [.nans, .min, .max] : []
+    }
+
     /// The columns an aggregation needs (count always: it tells an empty row).
     static func needed(_ aggregates: [Aggregate]) -> [TierColumn] {
         var set: Set<TierColumn> = [.count, .nans]
@@ -172,12 +179,17 @@ extension StaleRange {
 struct TierReader: Sendable {
     let tier: TierSnapshot
     let columns: [TierColumn]
+    /// Positions in `columns` of the guard columns (TierColumn.guards).
+    private let guards: [Int]
     /// The tier's files overlapping the query's range, with the tombstones that apply to them.
     private let files: [ScanFile]
 
-    init(tier: TierSnapshot, columns: [TierColumn], range: ClosedRange<Int64>) {
+    init(tier: TierSnapshot, aggregates: [Aggregate], range: ClosedRange<Int64>) {
         self.tier = tier
+        let columns = TierColumn.needed(aggregates)
         self.columns = columns
+        let guardColumns = TierColumn.guards(aggregates)
+        guards = columns.indices.filter { guardColumns.contains(columns[$0]) }
         files = tier.version.files(overlapping: range.lowerBound, range.upperBound).map {
             ScanFile(live: $0, tombstones: tier.version.tombstones(for: $0.meta))
         }
@@ -202,11 +214,34 @@ struct TierReader: Sendable {
             if !several && !f.tombstones.contains(where: { t in
                 t.last >= range.lowerBound && t.first <= range.upperBound && series.contains { $0.map { t.covers($0.id) } ?? false }
             }) {
-                let read = try f.live.file.read(series.map { $0?.id ?? .max }, in: range, cacheDecoded: true)
+                var ids = series.map { $0?.id ?? .max }
+                if !guards.isEmpty, try guardsHold(f.live.file, ids, range) {
+                    for k in guards { ids[k] = .max }   // not read: zero is finite and counts no NaN
+                }
+                let read = try f.live.file.read(ids, in: range, cacheDecoded: true)
                 return read.map { $0 ?? PointColumns() }
             }
         }
         return try series.map { (s) throws(StrataError) in try s.map { (s) throws(StrataError) in try scan(s, range) } ?? PointColumns() }
+    }
+
+    /// True when the block statistics of the guard columns show no row in `range` with a
+    /// NaN (the NaN-count column is 0 throughout) or an infinity (mins above -inf, maxes
+    /// below +inf, neither NaN).
+    private func guardsHold(_ file: ChunkFile, _ ids: [SeriesID], _ range: ClosedRange<Int64>) throws(StrataError) -> Bool {
+        for k in guards where ids[k] != .max {
+            let column = columns[k]
+            let holds = try file.blocksSatisfy(ids[k], in: range) { s in
+                switch column {
+                case .nans: s.max == 0 && s.nanCount == 0
+                case .min: s.min > -.infinity && s.nanCount == 0
+                case .max: s.max < .infinity && s.nanCount == 0
+                default: false
+                }
+            }
+            if !holds { return false }
+        }
+        return true
     }
 
     private func scan(_ s: SnapshotSeries, _ range: ClosedRange<Int64>) throws(StrataError) -> PointColumns {
