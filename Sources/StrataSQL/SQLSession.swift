@@ -222,7 +222,7 @@ struct InsertPlanner {
             if values.count > targets.count {
                 throw SQLFailure("INSERT has more expressions than target columns", at: values[targets.count].position)
             }
-            if s.columns != nil && values.count < targets.count || values.count < 4 {
+            if (s.columns != nil && values.count < targets.count) || values.count < 4 {
                 throw SQLFailure("INSERT has fewer expressions than target columns (\(values.count) of \(s.columns == nil ? 4 : targets.count))", at: p)
             }
             var r = Reading(deviceID: "", sensorType: "", timestamp: 0, value: 0)
