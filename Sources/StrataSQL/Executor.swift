@@ -111,9 +111,7 @@ struct Executor {
             }
         }
         if !p.order.isEmpty {
-            let keys = p.order.map { key in
-                (index: p.outputs.firstIndex(of: key.output), output: key.output, ascending: key.ascending)
-            }
+            let keys = p.order.map { key in (output: key.output, ascending: key.ascending) }
             let values = picked.map { r in
                 keys.map { k -> SQLValue in
                     switch k.output {

@@ -29,8 +29,10 @@ enum Chart {
         }
         guard let y else { return "chart: the result has no numeric column" }
         let labels = result.columns.indices.filter { result.columns[$0].type == .text }
-        var byName: [String: Series] = [:]
-        var order: [String] = []
+        // Keyed by the names' bytes: names that differ only in Unicode normalization are
+        // different devices (Strata compares names by bytes; String's == would merge them).
+        var byName: [[UInt8]: Series] = [:]
+        var order: [[UInt8]] = []
         for row in result.rows {
             guard case .timestamp(let t) = row[x] else { continue }
             let v: Double
@@ -40,11 +42,12 @@ enum Chart {
             default: continue
             }
             let name = labels.map { i -> String in if case .text(let s) = row[i] { return s } else { return "" } }.joined(separator: " ")
-            if byName[name] == nil {
-                byName[name] = Series(name: name.isEmpty ? result.columns[y].name : name, points: [])
-                order.append(name)
+            let key = Array(name.utf8)
+            if byName[key] == nil {
+                byName[key] = Series(name: name.isEmpty ? result.columns[y].name : name, points: [])
+                order.append(key)
             }
-            byName[name]!.points.append((Double(t), v))
+            byName[key]!.points.append((Double(t), v))
         }
         let series = order.map { byName[$0]! }.filter { !$0.points.isEmpty }
         guard !series.isEmpty else { return "chart: nothing to draw (no rows with a time and a finite value)" }

@@ -29,48 +29,21 @@ struct QueryFilter: Sendable {
         var rng = SplitMix64(seed: seed)
         let store = try F.store(partition: F.hour)
         var model = ReferenceStore()
-        func value() -> Double {
-            switch rng.next() % 100 {
-            case 0, 1: return .nan
-            case 2: return rng.next() % 2 == 0 ? .infinity : -.infinity
-            default: return Double(Int64(rng.next() % 20_001) - 10_000) / 100
-            }
-        }
-        func quality() -> Quality {
-            switch rng.next() % 10 { case 0: return .bad; case 1: return .suspect; default: return .good }
-        }
         for (d, z) in zones { try store.setAttributes(["zone": z], device: d) }
         model.attributes = zones.mapValues { ["zone": $0] }
-        var all: [Reading] = []
-        for d in devices {
-            for s in sensors where rng.next() % 4 != 0 {
-                let step = Int64(2 + rng.next() % 8) * F.minute
-                var t = -F.day / 2 + Int64(rng.next() % 600_000)
-                let end = F.day + Int64(rng.next() % UInt64(F.day / 2))
-                while t < end {
-                    all.append(Reading(deviceID: d, sensorType: s, timestamp: t, value: value(), quality: quality()))
-                    t += step
-                }
-            }
-        }
-        // Out of order: swap a quarter of the points; duplicates: rewrite a tenth later with other values.
-        for i in stride(from: all.count - 1, to: 0, by: -1) where rng.next() % 4 == 0 {
-            all.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-        }
-        var k = 0, batch = 0
-        while k < all.count {
-            let n = min(all.count - k, 100 + Int(rng.next() % 500))
-            var readings = Array(all[k..<(k + n)])
-            for _ in 0..<(n / 10) {
-                var r = readings[Int(rng.next() % UInt64(n))]
-                r.value = value()
-                readings.append(r)
-            }
+        var generator = RandomReadings()
+        generator.devices = devices
+        generator.sensors = sensors
+        generator.absentOneIn = 4
+        generator.stepMinutes = 2...9
+        generator.from = -F.day / 2
+        generator.until = F.day
+        generator.untilJitter = F.day / 2
+        generator.batchSizes = 100...599
+        for (batch, readings) in generator.batches(&rng).enumerated() {
             try store.write(readings)
             model.write(readings)
             if batch % 3 == 1 { try store.flush() }
-            k += n
-            batch += 1
         }
         return (store, model)
     }

@@ -75,6 +75,20 @@ import StrataTestSupport
         #expect(bad.out.isEmpty)
     }
 
+    /// Regression: .chart grouped rows by String, whose == is canonical equivalence, so
+    /// devices named "café" in NFC and in NFD (two devices in the store) became one line.
+    @Test func chartKeepsDevicesDifferingOnlyInNormalizationApart() throws {
+        let dir = StoreFixtures.temporaryDirectory("strata-chart")
+        defer { StoreFixtures.removeTree(dir) }
+        let r = try Self.strata([dir, "--create", "-c", """
+            INSERT INTO sensor_readings VALUES ('caf\u{E9}', 't', 0, 1), ('caf\u{E9}', 't', 60000, 2),
+                                              ('cafe\u{301}', 't', 0, 5), ('cafe\u{301}', 't', 60000, 4);
+            """, "-c", "SELECT device_id, timestamp, value FROM sensor_readings", "-c", ".chart"])
+        #expect(r.status == 0, "\(r.err)")
+        let legend = r.out.split(separator: "\n").last { $0.contains("value:") } ?? ""
+        #expect(legend.components(separatedBy: "caf").count - 1 == 2, "two lines in the legend: \(legend)")
+    }
+
     @Test func standardInputTakesStatementsAndDotCommands() throws {
         let dir = StoreFixtures.temporaryDirectory("strata-stdin")
         defer { StoreFixtures.removeTree(dir) }

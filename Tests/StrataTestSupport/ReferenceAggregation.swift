@@ -147,3 +147,66 @@ package struct ReferenceStore {
         }
     }
 }
+
+/// Random readings for aggregation property tests: regular series (some device and
+/// sensor pairs absent), values with NaN, infinities and decimals, all three
+/// qualities, a quarter of the points out of order, cut into batches each with a
+/// tenth of its points written again with other values (duplicates, last write wins).
+package struct RandomReadings {
+    package var devices = ["dev-a", "dev-b", "dev-c", "other"]
+    package var sensors = ["temp", "hum", "volt"]
+    /// One pair in `absentOneIn` has no series.
+    package var absentOneIn: UInt64 = 5
+    /// Steps between points: a whole number of minutes in this range.
+    package var stepMinutes: ClosedRange<Int64> = 1...5
+    /// Series start at `from` plus up to 10 minutes and end at `until` plus up to `untilJitter`.
+    package var from: Int64 = -86_400_000
+    package var until: Int64 = 86_400_000
+    package var untilJitter: Int64 = 86_400_000
+    /// Points per batch before the rewritten ones.
+    package var batchSizes: ClosedRange<Int> = 50...449
+
+    package init() {}
+
+    package func batches(_ rng: inout SplitMix64) -> [[Reading]] {
+        func value() -> Double {
+            switch rng.next() % 100 {
+            case 0, 1: return .nan
+            case 2: return rng.next() % 2 == 0 ? .infinity : -.infinity
+            default: return Double(Int64(rng.next() % 20_001) - 10_000) / 100
+            }
+        }
+        func quality() -> Quality {
+            switch rng.next() % 10 { case 0: return .bad; case 1: return .suspect; default: return .good }
+        }
+        var all: [Reading] = []
+        for d in devices {
+            for s in sensors where rng.next() % absentOneIn != 0 {
+                let step = (stepMinutes.lowerBound + Int64(rng.next() % UInt64(stepMinutes.count))) * 60_000
+                var t = from + Int64(rng.next() % 600_000)
+                let end = until + Int64(rng.next() % UInt64(untilJitter))
+                while t < end {
+                    all.append(Reading(deviceID: d, sensorType: s, timestamp: t, value: value(), quality: quality()))
+                    t += step
+                }
+            }
+        }
+        for i in stride(from: all.count - 1, to: 0, by: -1) where rng.next() % 4 == 0 {
+            all.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+        var out: [[Reading]] = []
+        var k = 0
+        while k < all.count {
+            let n = min(all.count - k, batchSizes.lowerBound + Int(rng.next() % UInt64(batchSizes.count)))
+            var batch = Array(all[k..<(k + n)])
+            for _ in 0..<(n / 10) {
+                var r = batch[Int(rng.next() % UInt64(n))]
+                r.value = value()
+                batch.append(r)
+            }
+            out.append(batch)
+            k += n
+        }
+        return out
+    }
+}

@@ -18,55 +18,14 @@ import StrataTestSupport
         options.memtableMaxAge = nil
         let store = try Store(at: "/q", options: options)
         var model = ReferenceStore()
-        let devices = ["dev-a", "dev-b", "dev-c", "other"]
-        let sensors = ["temp", "hum", "volt"]
-        func value() -> Double {
-            switch rng.next() % 100 {
-            case 0, 1: return .nan
-            case 2: return rng.next() % 2 == 0 ? .infinity : -.infinity
-            default: return Double(Int64(rng.next() % 20_001) - 10_000) / 100
-            }
-        }
-        func quality() -> Quality {
-            switch rng.next() % 10 { case 0: return .bad; case 1: return .suspect; default: return .good }
-        }
         try store.setAttributes(["zone": "zone-a", "model": "TH-1"], device: "dev-a")
         try store.setAttributes(["zone": "zone-b"], device: "dev-b")
         try store.setAttributes(["zone": "zone-a"], device: "dev-c")
         model.attributes = ["dev-a": ["zone": "zone-a", "model": "TH-1"], "dev-b": ["zone": "zone-b"], "dev-c": ["zone": "zone-a"]]
-        // Regular series across 1969-12-31...1970-01-02, steps of 1 to 5 minutes, some dense.
-        var all: [Reading] = []
-        for d in devices {
-            for s in sensors where rng.next() % 5 != 0 {
-                let step = Int64(1 + rng.next() % 5) * 60_000
-                var t = -Self.day + Int64(rng.next() % 600_000)
-                let end = Self.day + Int64(rng.next() % UInt64(Self.day))
-                while t < end {
-                    all.append(Reading(deviceID: d, sensorType: s, timestamp: t, value: value(), quality: quality()))
-                    t += step
-                }
-            }
-        }
-        // Shuffle in chunks (out of order), rewrite 10% later (duplicates), write in batches
-        // with flushes and a compaction between, leaving the last batches in memory.
-        for i in stride(from: all.count - 1, to: 0, by: -1) where rng.next() % 4 == 0 {
-            let j = Int(rng.next() % UInt64(i + 1))
-            all.swapAt(i, j)
-        }
-        var batches: [[Reading]] = []
-        var k = 0
-        while k < all.count {
-            let n = min(all.count - k, 50 + Int(rng.next() % 400))
-            batches.append(Array(all[k..<(k + n)]))
-            k += n
-        }
+        // Regular series across 1969-12-31...1970-01-02, steps of 1 to 5 minutes, some dense;
+        // written in batches with flushes and a compaction between, the last batches left in memory.
+        let batches = RandomReadings().batches(&rng)
         for (b, batch) in batches.enumerated() {
-            var batch = batch
-            for _ in 0..<(batch.count / 10) {
-                var r = batch[Int(rng.next() % UInt64(batch.count))]
-                r.value = value()
-                batch.append(r)
-            }
             try store.write(batch)
             model.write(batch)
             if b % 7 == 3 { try store.flush() }

@@ -188,7 +188,8 @@ extension Engine {
             return (versions.current, s.catalog)
         }
         var report = StorageReport()
-        var bySensor: [String: (points: Int, bytes: Double)] = [:]
+        // By the name's bytes (names differing only in normalization are two sensor types).
+        var bySensor: [[UInt8]: (name: String, points: Int, bytes: Double)] = [:]
         var columns: [String: (points: Int, bytes: Double)] = [:]
         for p in try partitions() {
             report.partitions.append(StorageReport.Line(name: String(p.start), points: p.points, bytes: p.bytes))
@@ -202,8 +203,8 @@ extension Engine {
                 let data = (c.timestamps + Double(c.values + c.qualities + c.presence)) * scale
                 // The file's index and statistics are shared out by points.
                 let share = Double(overhead) * Double(c.points) / Double(total)
-                bySensor[sensor, default: (0, 0)].points += c.points
-                bySensor[sensor, default: (0, 0)].bytes += data + share
+                bySensor[Array(sensor.utf8), default: (sensor, 0, 0)].points += c.points
+                bySensor[Array(sensor.utf8), default: (sensor, 0, 0)].bytes += data + share
                 for (name, bytes) in [("timestamps", c.timestamps), ("values", Double(c.values)), ("qualities", Double(c.qualities)),
                                       ("presence", Double(c.presence))] {
                     columns[name, default: (0, 0)].points += c.points
@@ -214,8 +215,8 @@ extension Engine {
             }
             report.bytes += live.meta.summary.size
         }
-        report.sensorTypes = bySensor.sorted { bytesPrecede($0.key, $1.key) }.map {
-            StorageReport.Line(name: $0.key, points: $0.value.points, bytes: Int($0.value.bytes.rounded()))
+        report.sensorTypes = bySensor.values.sorted { bytesPrecede($0.name, $1.name) }.map {
+            StorageReport.Line(name: $0.name, points: $0.points, bytes: Int($0.bytes.rounded()))
         }
         report.columns = ["timestamps", "values", "qualities", "presence", "index"].map {
             StorageReport.Line(name: $0, points: columns[$0]?.points ?? 0, bytes: Int((columns[$0]?.bytes ?? 0).rounded()))
